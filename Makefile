@@ -1,0 +1,49 @@
+# Two entry points for a fresh clone: `make lab` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+DEMO_STORE ?= demo-store
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: venv chromium demo lab test lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's Chromium plays H.264 (Playwright's bundled browser cannot, and nothing may be downloaded at run time).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+demo: venv
+	$(VENV)/bin/workbench demo init $(DEMO_STORE)
+
+lab: venv demo
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)"
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: venv chromium lint
+	$(PY) -m pytest
+
+bench: venv
+	@set -e; for script in benchmarks/*_bench.py; do echo "== $$script"; $(PY) $$script; done
+
+clean:
+	rm -rf $(VENV) $(DEMO_STORE) .pytest_cache .ruff_cache .hypothesis test-artifacts *.egg-info

@@ -1,0 +1,43 @@
+"""The ``workbench`` command: ``workbench demo init DIR`` (more subcommands arrive with batch and serve)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from workbench.errors import WorkbenchError
+
+__all__ = ["main"]
+
+
+def _demo_init(args: argparse.Namespace) -> int:
+    from workbench.demo.builder import init_demo_store
+
+    result = init_demo_store(args.directory)
+    print(result.message)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench", description="Segment Workbench command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="the demo store")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True)
+    init = demo_commands.add_parser("init", help="create a demo store with one six-segment lecture")
+    init.add_argument("directory", help="folder to create (left unchanged if it already holds the demo)")
+    init.set_defaults(run=_demo_init)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

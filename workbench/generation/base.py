@@ -1,0 +1,103 @@
+"""The one interface every video model implements, local or hosted.
+
+A backend turns a starting image plus effective :class:`VideoSettings` into a video file. It is async, reports
+progress through a callback, and is cancelled by cancelling the awaiting task (``asyncio.CancelledError``):
+it must then remove any partial output before re-raising. CPU work must never run on the event loop.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from workbench.domain.models import VideoSettings
+
+__all__ = [
+    "BackendInfo",
+    "GenerationRequest",
+    "GenerationResult",
+    "Progress",
+    "ProgressCallback",
+    "VideoBackend",
+]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report: ``fraction`` in [0, 1], a human ``message``, optional frame counters."""
+
+    fraction: float
+    message: str = ""
+    frame: int | None = None
+    total_frames: int | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What to generate and where to put it.
+
+    ``output_path`` must not exist yet; the backend writes it (atomically: a temp name renamed into place)
+    and leaves nothing there on failure or cancel. ``executor`` is where CPU work runs (``None``: the
+    backend's default thread pool).
+    """
+
+    image_path: Path
+    settings: VideoSettings
+    output_path: Path
+    executor: concurrent.futures.Executor | None = None
+    quality: str = "standard"
+    #: Named areas of the starting image (``StartingImage.regions``) that directions may target.
+    regions: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """The produced file and what we know about it."""
+
+    path: Path
+    frame_count: int
+    fps: float
+    width: int
+    height: int
+    codec: str
+    size_bytes: int
+    timings: Mapping[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    provider: str | None = None
+    provider_job_id: str | None = None
+    cost: float | None = None
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """How the UI lists a model: its name, a human label, and which settings it honours."""
+
+    name: str
+    label: str
+    supports: frozenset[str] = frozenset({"movie_directions", "duration_s", "resolution", "fps", "seed"})
+    local: bool = True
+    description: str = ""
+
+
+@runtime_checkable
+class VideoBackend(Protocol):
+    """A video model. Implementations: ``generation.local`` (default), ``generation.http`` (hosted)."""
+
+    info: BackendInfo
+
+    def check(self, settings: VideoSettings) -> tuple[str, ...]:
+        """Warnings about ``settings`` before a job starts (e.g. words the model will not understand).
+
+        Raise :class:`workbench.errors.InvalidSettingError` for settings it cannot honour at all.
+        """
+        ...
+
+    async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
+        """Produce ``request.output_path``. Missing/corrupt image → ``StartingImageMissingError``."""
+        ...

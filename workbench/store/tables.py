@@ -1,0 +1,164 @@
+"""Append-only parquet tables that survive crashes without ever rewriting a file in place.
+
+Parquet cannot be appended to (its footer is written last), so each append is one small file: written under
+a ``_``-prefixed name, fsynced, then renamed into place. Readers only look at complete, renamed files, so a
+crash mid-append leaves at worst an ignored ``_`` file. :meth:`ParquetLog.compact` merges the files into one;
+the merged file names the files it replaces in its metadata, so a crash between writing it and deleting the
+old ones never double-counts rows.
+
+Reads are cached per file: a second read only opens files appended since the first one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from workbench.errors import CorruptFileError
+from workbench.store.atomic import fsync_dir
+
+__all__ = ["ParquetLog"]
+
+_REPLACES_KEY = b"workbench.replaces"
+
+
+class ParquetLog:
+    """One append-only table: a folder of parquet files with a fixed schema, read as one DataFrame."""
+
+    def __init__(self, folder: Path, schema: pa.Schema) -> None:
+        self.folder = folder
+        self.schema = schema
+        self._tables: dict[str, pa.Table] = {}
+        self._replaces: dict[str, frozenset[str]] = {}
+        self._frame_key: tuple[str, ...] | None = None
+        self._frame: pd.DataFrame | None = None
+        #: Increases whenever :meth:`read` returns different rows; lets derived views cache safely.
+        self.generation = 0
+
+    # -- writing (callers hold the store's writer lock) -----------------------------------------------------
+
+    def append(self, rows: Sequence[Mapping[str, Any]]) -> str | None:
+        """Write ``rows`` as one new file; returns its name (``None`` for no rows)."""
+        if not rows:
+            return None
+        table = pa.Table.from_pylist(list(rows), schema=self.schema)
+        return self._publish(table, metadata=None)
+
+    def _publish(self, table: pa.Table, metadata: Mapping[bytes, bytes] | None) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(3)}.parquet"
+        staged = self.folder / f"_{name}"
+        if metadata:
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+        try:
+            with open(staged, "wb") as fh:
+                pq.write_table(table, fh, compression="zstd")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(staged, self.folder / name)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        fsync_dir(self.folder)
+        return name
+
+    def compact(self) -> int:
+        """Merge every file into one (crash-safe); returns how many files were merged."""
+        names = self._live_names()
+        if len(names) <= 1:
+            return 0
+        table = pa.concat_tables([self._read_file(n) for n in names])
+        self._publish(table, {_REPLACES_KEY: json.dumps(names).encode()})
+        self.sweep_replaced()
+        return len(names)
+
+    def sweep_replaced(self) -> None:
+        """Delete files that a compacted file already contains, and staged files left by a crash.
+
+        Only call this holding the store's writer lock: every writer holds it, so a ``_`` file seen here
+        belongs to a writer that died.
+        """
+        names = self._names()
+        for name in names:
+            for replaced in self._replaced_by(name):
+                (self.folder / replaced).unlink(missing_ok=True)
+        for entry in self._listdir():
+            if entry.startswith("_"):
+                (self.folder / entry).unlink(missing_ok=True)
+        if self.folder.exists():
+            fsync_dir(self.folder)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def read(self) -> pd.DataFrame:
+        """All rows in append order. Cached: only files new since the last call are opened."""
+        for _attempt in range(5):
+            try:
+                names = tuple(self._live_names())
+                if names == self._frame_key and self._frame is not None:
+                    return self._frame
+                tables = [self._read_file(n) for n in names]
+            except FileNotFoundError:
+                continue  # a compaction removed a file between listing and reading: list again
+            table = pa.concat_tables(tables) if tables else self.schema.empty_table()
+            self._frame = table.to_pandas()
+            self._frame_key = names
+            self.generation += 1
+            for stale in set(self._tables) - set(names):
+                self._tables.pop(stale, None)
+            return self._frame
+        raise CorruptFileError(self.folder, "files kept disappearing while reading; is a compaction looping?")
+
+    def file_count(self) -> int:
+        return len(self._live_names())
+
+    def _listdir(self) -> list[str]:
+        try:
+            return sorted(os.listdir(self.folder))
+        except FileNotFoundError:
+            return []
+
+    def _names(self) -> list[str]:
+        return [n for n in self._listdir() if n.endswith(".parquet") and not n.startswith(("_", "."))]
+
+    def _live_names(self) -> list[str]:
+        names = self._names()
+        replaced: set[str] = set()
+        for name in names:
+            replaced |= self._replaced_by(name)
+        return [n for n in names if n not in replaced]
+
+    def _replaced_by(self, name: str) -> frozenset[str]:
+        if name not in self._replaces:
+            self._read_file(name)
+        return self._replaces.get(name, frozenset())
+
+    def _read_file(self, name: str) -> pa.Table:
+        cached = self._tables.get(name)
+        if cached is not None:
+            return cached
+        path = self.folder / name
+        try:
+            table = pq.read_table(path)
+            meta = table.schema.metadata or {}
+            table = table.replace_schema_metadata(None).select(self.schema.names).cast(self.schema)
+        except FileNotFoundError:
+            raise
+        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, OSError) as exc:
+            raise CorruptFileError(path, str(exc)) from None
+        raw = meta.get(_REPLACES_KEY)
+        self._replaces[name] = frozenset(json.loads(raw)) if raw else frozenset()
+        self._tables[name] = table
+        return table
+
+    def __repr__(self) -> str:
+        return f"ParquetLog({str(self.folder)!r})"
