@@ -120,20 +120,20 @@ def resolve_video_settings(
     values: dict[str, Any] = {}
     provenance: dict[str, SettingSource] = {}
     for name in SETTING_FIELDS:
-        candidates = (
+        layers = (
             (SettingSource.OVERRIDE, getattr(over, name)),
-            (SettingSource.PROJECT, getattr(project, name, None) if project is not None else None),
-            (SettingSource.ASSET, getattr(asset, name, None) if asset is not None else None),
-            (SettingSource.DEFAULT, built_in[name]),
+            (SettingSource.PROJECT, getattr(project, name, None)),
+            (SettingSource.ASSET, _set_or_none(getattr(asset, name, None))),
         )
-        for source, value in candidates:
-            if value is not None and not (
-                name == "movie_directions" and source is not SettingSource.OVERRIDE and value == ""
-            ):
-                values[name] = value
-                provenance[name] = source
-                break
+        source, value = next(((src, v) for src, v in layers if v is not None), (SettingSource.DEFAULT, None))
+        values[name] = built_in[name] if value is None else value
+        provenance[name] = source
     return ResolvedSettings(VideoSettings(**values), provenance)
+
+
+def _set_or_none(value: Any) -> Any:
+    """A segment's empty directions count as "not set", so the next layer applies."""
+    return None if value == "" else value
 
 
 def validate_settings(settings: VideoSettings) -> VideoSettings:
@@ -151,13 +151,13 @@ def validate_settings(settings: VideoSettings) -> VideoSettings:
 
 
 def _coerce(name: str, raw: Any) -> Any:
+    if name == "resolution":
+        return Resolution.parse(raw)
     try:
         if name in ("movie_directions", "model"):
             if not isinstance(raw, str):
                 raise TypeError
             return raw
-        if name == "resolution":
-            return Resolution.parse(raw)
         if isinstance(raw, bool):
             raise TypeError
         if name == "duration_s":

@@ -110,6 +110,7 @@ class LectureStore:
             tables / "jobs", JOB_SCHEMA, "job_id", job_to_row, job_from_row
         )
         self._events = ParquetLog(tables / "events", EVENT_SCHEMA)
+        self._lecture_cache: dict[str, tuple[tuple[int, ...], Lecture]] = {}
         with self.writing():
             self._sweep_leftovers()
 
@@ -197,17 +198,24 @@ class LectureStore:
         return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
     def lecture(self, lecture_id: str) -> Lecture:
+        """The stored lecture. Decoded once per file version: an unchanged file (same inode, size and
+        mtime, which every atomic replace changes) is served from memory."""
         path = self._doc_path("lectures", lecture_id)
         try:
-            raw = read_json(path)
+            st = path.stat()
         except FileNotFoundError:
             raise NotFoundError(
                 f"There is no lecture {lecture_id!r} in this store. Known lectures: "
                 f"{', '.join(self.lecture_ids()) or 'none'}."
             ) from None
-        lecture = decode_lecture(path, raw)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        cached = self._lecture_cache.get(lecture_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        lecture = decode_lecture(path, read_json(path))
         if lecture.id != lecture_id:
             raise CorruptFileError(path, f"the file holds lecture {lecture.id!r}, not {lecture_id!r}")
+        self._lecture_cache[lecture_id] = (key, lecture)
         return lecture
 
     def create_lecture(self, lecture: Lecture) -> Lecture:
@@ -221,7 +229,7 @@ class LectureStore:
                 raise ConflictError(f"A lecture {lecture.id!r} already exists; choose another id.")
             self.project(lecture.project_id)
             stored = replace(lecture, version=1, updated_at=next_timestamp(lecture.updated_at or None))
-            atomic_write_bytes(path, encode_lecture(stored))
+            self._write_lecture(path, stored)
         return stored
 
     def commit_lecture(self, lecture: Lecture, *, expected_version: int) -> Lecture:
@@ -246,8 +254,14 @@ class LectureStore:
             stored = replace(
                 lecture, version=current.version + 1, updated_at=next_timestamp(current.updated_at)
             )
-            atomic_write_bytes(path, encode_lecture(stored))
+            self._write_lecture(path, stored)
         return stored
+
+    def _write_lecture(self, path: Path, lecture: Lecture) -> None:
+        atomic_write_bytes(path, encode_lecture(lecture))
+        st = path.stat()
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        self._lecture_cache[lecture.id] = (key, lecture)
 
     def update_lecture(
         self,

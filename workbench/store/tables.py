@@ -29,6 +29,8 @@ from workbench.store.atomic import fsync_dir
 __all__ = ["ParquetLog"]
 
 _REPLACES_KEY = b"workbench.replaces"
+#: An append that finds more files than this compacts the table, so cold reads stay fast.
+AUTO_COMPACT_FILES = 128
 
 
 class ParquetLog:
@@ -51,7 +53,10 @@ class ParquetLog:
         if not rows:
             return None
         table = pa.Table.from_pylist(list(rows), schema=self.schema)
-        return self._publish(table, metadata=None)
+        name = self._publish(table, metadata=None)
+        if len(self._names()) > AUTO_COMPACT_FILES:
+            self.compact()
+        return name
 
     def _publish(self, table: pa.Table, metadata: Mapping[bytes, bytes] | None) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)

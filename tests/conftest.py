@@ -1,0 +1,61 @@
+"""Shared fixtures: real stores in tmp_path, a fixed current user, and a byte-level snapshot of a folder."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from workbench import Lecture, Project, Resolution, TimelineClip, VideoAsset, VideoDefaults, open_store
+from workbench.demo.slides import SlideSpec, draw_slide
+
+OWNER = "ada"
+
+
+@pytest.fixture(autouse=True)
+def _current_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKBENCH_USER", OWNER)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (lock file excluded) mapped to a hash of its bytes."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".writer.lock"
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    """An empty store with one project (video defaults: 640x360 at 24 fps)."""
+    st = open_store(tmp_path / "store", create=True)
+    st.save_project(
+        Project("proj", "Test project", OWNER, VideoDefaults(resolution=Resolution(640, 360), fps=24))
+    )
+    return st
+
+
+def small_slide_png(title: str = "Slide") -> bytes:
+    import io
+
+    img, _ = draw_slide(SlideSpec(title, ("one", "two"), "lens", (40, 80, 150)))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def lecture(store) -> Lecture:
+    """A lecture of three segments: two with starting images, one legacy without."""
+    image = store.import_starting_image("lec", small_slide_png(), image_id="img-1")
+    videos = (
+        VideoAsset("seg-1", "img-1", "slow push-in on the diagram", duration_s=2.0, seed=1),
+        VideoAsset("seg-2", "img-1", "pan right", model="local-camera", fps=12),
+        VideoAsset("seg-3", None, "zoom out"),
+    )
+    clips = tuple(TimelineClip(f"clip-{i}", v.id, float(i)) for i, v in enumerate(videos))
+    return store.create_lecture(
+        Lecture("lec", "proj", "Test lecture", OWNER, 0, videos, clips, starting_images=(image,))
+    )
