@@ -30,7 +30,10 @@ def test_exactly_one_cache_key(keys):
 
 def test_relative_base_and_missing_video_are_refused():
     with pytest.raises(InvalidSettingError, match="not absolute"):
-        build_video_asset_url("a.mp4", base_url="/files/", updated_at="1")
+        build_video_asset_url("a.mp4", base_url="files/store/", updated_at="1")
+    with pytest.raises(InvalidSettingError, match="not absolute"):
+        build_video_asset_url("a.mp4", base_url="//evil.example/", updated_at="1")
+    assert build_video_asset_url("a.mp4", base_url="/files/s/", updated_at="1") == "/files/s/a.mp4?v=1"
     with pytest.raises(NotFoundError, match="no video yet"):
         build_video_asset_url(VideoAsset("a", None, "d"), base_url=BASE, updated_at="1")
 

@@ -193,11 +193,10 @@ def test_takes_and_jobs_keep_their_latest_state(store, lecture):
         "job-1", "app/regenerate-video-segment", "lec", "seg-1", OWNER, JobStatus.RUNNING, "t0", "t0"
     )
     store.save_job(job)
+    store.save_job(dataclasses.replace(job, status=JobStatus.AWAITING_REVIEW, take_id="take-1"))
     reopened = open_store(store.root)
-    interrupted = reopened.mark_interrupted_jobs()
-    assert [j.id for j in interrupted] == ["job-1"]
-    assert reopened.job("job-1").status is JobStatus.INTERRUPTED
-    assert reopened.mark_interrupted_jobs() == []
+    assert reopened.job("job-1").status is JobStatus.AWAITING_REVIEW
+    assert list(reopened.jobs(status=[JobStatus.AWAITING_REVIEW])["job_id"]) == ["job-1"]
 
 
 def test_events_are_journaled_and_filterable(store):

@@ -51,6 +51,8 @@ class JobRecord:
     error: str | None = None
     attempts: int = 0
     provider_job_id: str | None = None
+    #: The runner that owns the job while it is active (see ``jobs/lease.py``).
+    runner: str | None = None
 
     @property
     def is_active(self) -> bool:

@@ -30,8 +30,9 @@ def build_video_asset_url(
 ) -> str:
     """``<base_url><path>?v=<updated_at>`` or ``<base_url><path>?preview=<token>``.
 
-    ``asset`` is a VideoAsset, a Take or a store-relative path; ``base_url`` is the absolute URL under which
-    the store's files are served (for example ``http://127.0.0.1:8888/files/demo-store/``).
+    ``asset`` is a VideoAsset, a Take or a store-relative path; ``base_url`` is the absolute URL (or
+    root-relative path, which a browser resolves against the page's own origin) under which the store's files
+    are served, for example ``/files/demo-store/`` or ``http://127.0.0.1:8888/files/demo-store/``.
     """
     if (updated_at is None) == (preview_token is None):
         raise InvalidSettingError(
@@ -45,10 +46,11 @@ def build_video_asset_url(
     if not path:
         raise NotFoundError("This segment has no video yet. Regenerate it to create one.")
     parts = urlsplit(base_url)
-    if not parts.scheme or not parts.netloc:
+    root_relative = base_url.startswith("/") and not base_url.startswith("//")
+    if not root_relative and (not parts.scheme or (parts.scheme != "file" and not parts.netloc)):
         raise InvalidSettingError(
-            f"The media base URL {base_url!r} is not absolute. Use the Jupyter server's URL, for example "
-            "http://127.0.0.1:8888/files/store/."
+            f"The media base URL {base_url!r} is not absolute. Use the Jupyter server's files URL, for "
+            "example /files/store/ or http://127.0.0.1:8888/files/store/."
         )
     base = base_url if base_url.endswith("/") else base_url + "/"
     segments = [quote(part, safe="") for part in path.replace("\\", "/").split("/") if part]

@@ -91,8 +91,12 @@ class VideoBackend(Protocol):
 
     info: BackendInfo
 
-    def check(self, settings: VideoSettings) -> tuple[str, ...]:
+    def check(
+        self, settings: VideoSettings, regions: Mapping[str, tuple[float, float, float, float]] | None = None
+    ) -> tuple[str, ...]:
         """Warnings about ``settings`` before a job starts (e.g. words the model will not understand).
+
+        ``regions`` are the starting image's named areas, for models that can aim at them.
 
         Raise :class:`workbench.errors.InvalidSettingError` for settings it cannot honour at all.
         """

@@ -31,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import check_id, new_id
 from workbench.domain.integrity import check_lecture, check_media_path
-from workbench.domain.jobs import ACTIVE_JOB_STATUSES, JobRecord, JobStatus
+from workbench.domain.jobs import ACTIVE_JOB_STATUSES, JobRecord
 from workbench.domain.models import Lecture, Project, StartingImage, Take, TakeStatus
 from workbench.domain.ownership import check_owner, current_user
 from workbench.domain.settings import SETTING_FIELDS, resolve_video_settings
@@ -415,20 +415,6 @@ class LectureStore:
 
     def job_records(self, frame: pd.DataFrame) -> list[JobRecord]:
         return self._jobs.records(frame)
-
-    def mark_interrupted_jobs(
-        self, *, reason: str = "The kernel or process stopped while it ran."
-    ) -> list[JobRecord]:
-        """Jobs left queued/running by a dead process become ``interrupted``; returns them."""
-        changed = []
-        with self.writing():
-            for job in self.job_records(self.jobs(status=ACTIVE_JOB_STATUSES)):
-                updated = replace(
-                    job, status=JobStatus.INTERRUPTED, error=reason, updated_at=next_timestamp()
-                )
-                self.save_job(updated)
-                changed.append(updated)
-        return changed
 
     # -- events ----------------------------------------------------------------------------------------------
 

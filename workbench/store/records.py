@@ -43,7 +43,7 @@ JOB_SCHEMA = pa.schema(
     [
         ("job_id", _s), ("revision", _i), ("kind", _s), ("lecture_id", _s), ("asset_id", _s), ("user", _s),
         ("status", _s), ("created_at", _s), ("updated_at", _s), ("overrides_json", _s), ("settings_json", _s),
-        ("provenance_json", _s), ("take_id", _s), ("error", _s), ("attempts", _i), ("provider_job_id", _s),
+        ("provenance_json", _s), ("take_id", _s), ("error", _s), ("attempts", _i), ("provider_job_id", _s), ("runner", _s),
     ]
 )  # fmt: skip
 
@@ -150,6 +150,7 @@ def job_to_row(job: JobRecord, revision: int) -> dict[str, Any]:
         "error": job.error,
         "attempts": job.attempts,
         "provider_job_id": job.provider_job_id,
+        "runner": job.runner,
     }
 
 
@@ -170,4 +171,5 @@ def job_from_row(row: Mapping[str, Any]) -> JobRecord:
         error=_opt(row["error"]),
         attempts=int(row["attempts"]),
         provider_job_id=_opt(row["provider_job_id"]),
+        runner=_opt(row["runner"]),
     )

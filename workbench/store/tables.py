@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ class ParquetLog:
     def __init__(self, folder: Path, schema: pa.Schema) -> None:
         self.folder = folder
         self.schema = schema
+        self._mutex = threading.RLock()  # jobs journal from worker threads while the kernel reads
         self._tables: dict[str, pa.Table] = {}
         self._replaces: dict[str, frozenset[str]] = {}
         self._frame_key: tuple[str, ...] | None = None
@@ -53,9 +55,10 @@ class ParquetLog:
         if not rows:
             return None
         table = pa.Table.from_pylist(list(rows), schema=self.schema)
-        name = self._publish(table, metadata=None)
-        if len(self._names()) > AUTO_COMPACT_FILES:
-            self.compact()
+        with self._mutex:
+            name = self._publish(table, metadata=None)
+            if len(self._names()) > AUTO_COMPACT_FILES:
+                self.compact()
         return name
 
     def _publish(self, table: pa.Table, metadata: Mapping[bytes, bytes] | None) -> str:
@@ -78,6 +81,10 @@ class ParquetLog:
 
     def compact(self) -> int:
         """Merge every file into one (crash-safe); returns how many files were merged."""
+        with self._mutex:
+            return self._compact()
+
+    def _compact(self) -> int:
         names = self._live_names()
         if len(names) <= 1:
             return 0
@@ -106,6 +113,10 @@ class ParquetLog:
 
     def read(self) -> pd.DataFrame:
         """All rows in append order. Cached: only files new since the last call are opened."""
+        with self._mutex:
+            return self._read()
+
+    def _read(self) -> pd.DataFrame:
         for _attempt in range(5):
             try:
                 names = tuple(self._live_names())

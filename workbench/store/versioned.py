@@ -34,6 +34,10 @@ class VersionedTable(Generic[R]):
         self._latest: pd.DataFrame | None = None
 
     def latest(self) -> pd.DataFrame:
+        with self.log._mutex:
+            return self._latest_frame()
+
+    def _latest_frame(self) -> pd.DataFrame:
         frame = self.log.read()
         if self._latest is None or self._latest_of != self.log.generation:
             ordered = frame.sort_values([self.key, "revision"], kind="stable")

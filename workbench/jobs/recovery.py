@@ -1,0 +1,60 @@
+"""Bring a store back to a consistent state after a crash, before a runner starts new jobs.
+
+- Jobs still ``queued``/``running`` whose runner process is gone are marked ``interrupted`` (with a
+  ``job-interrupted`` event so the progress log says so), never left running forever.
+- An accept that crashed after committing the lecture but before marking its take accepted is completed:
+  the lecture is the source of truth, so a pending take whose file is the committed video *is* accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from workbench.domain.clock import next_timestamp
+from workbench.domain.jobs import ACTIVE_JOB_STATUSES, JobStatus
+from workbench.domain.models import TakeStatus
+from workbench.errors import NotFoundError
+from workbench.jobs.bus import EventBus
+from workbench.jobs.events import Event, EventType
+from workbench.jobs.lease import runner_is_alive
+from workbench.store import LectureStore
+
+__all__ = ["RecoveryReport", "recover_store"]
+
+INTERRUPTED_MESSAGE = "Interrupted: the kernel or process running this job stopped. Regenerate to try again."
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    interrupted: tuple[str, ...] = ()
+    completed_accepts: tuple[str, ...] = ()
+
+
+def recover_store(store: LectureStore, bus: EventBus | None = None) -> RecoveryReport:
+    interrupted: list[str] = []
+    completed: list[str] = []
+    with store.writing():
+        for job in store.job_records(store.jobs(status=ACTIVE_JOB_STATUSES)):
+            if runner_is_alive(store.root, job.runner):
+                continue
+            store.save_job(
+                replace(
+                    job, status=JobStatus.INTERRUPTED, error=INTERRUPTED_MESSAGE, updated_at=next_timestamp()
+                )
+            )
+            interrupted.append(job.id)
+            if bus is not None:
+                bus.publish(
+                    Event(
+                        EventType.JOB_INTERRUPTED, job.id, job.lecture_id, job.asset_id, INTERRUPTED_MESSAGE
+                    )
+                )
+        for take in store.take_records(store.takes(status=TakeStatus.PENDING)):
+            try:
+                asset = store.lecture(take.lecture_id).asset(take.asset_id)
+            except NotFoundError:
+                continue
+            if asset.path == take.path:
+                store.update_take(replace(take, status=TakeStatus.ACCEPTED, decided_at=next_timestamp()))
+                completed.append(take.id)
+    return RecoveryReport(tuple(interrupted), tuple(completed))

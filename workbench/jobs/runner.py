@@ -1,0 +1,418 @@
+"""The asyncio job runner: runs workflows on whatever event loop is there, off-loop for CPU work.
+
+It works inside the JupyterLab kernel's loop (from a cell or a widget callback), papermill's, or
+``asyncio.run`` in a script. Rules it enforces:
+
+- a global concurrency limit (``max_concurrent``) and **one active regeneration per segment**: a second
+  request for a segment that is queued or generating is *refused* with :class:`JobBusyError` (it does not
+  supersede the first, because the first may already have cost money and its preview is worth reviewing);
+- retries with backoff only for transient backend errors (see ``retry.py``);
+- a per-job timeout; cancellation of queued or running jobs; ``await runner.join()`` for batch code;
+- graceful shutdown: pending jobs are cancelled cleanly, their partial files removed, the journal flushed.
+
+Job state is persisted in the store (``tables/jobs``) and every change is published on :attr:`Runner.bus`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, ParamSpec, TypeVar
+
+from workbench.domain.clock import next_timestamp
+from workbench.domain.ids import new_id
+from workbench.domain.jobs import JobRecord, JobStatus
+from workbench.domain.settings import ResolvedSettings
+from workbench.errors import JobBusyError, NotFoundError, WorkbenchError
+from workbench.generation.base import Progress
+from workbench.generation.registry import BackendRegistry, default_registry
+from workbench.jobs.bus import EventBus
+from workbench.jobs.events import TERMINAL_EVENTS, Event, EventType
+from workbench.jobs.lease import RunnerLease, runner_is_alive
+from workbench.jobs.retry import RetryPolicy
+from workbench.store import LectureStore
+
+__all__ = ["JobContext", "JobHandle", "JobSpec", "Runner"]
+
+log = logging.getLogger("workbench.jobs")
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What to run: the kind (e.g. ``app/regenerate-video-segment``), its target and resolved settings."""
+
+    kind: str
+    lecture_id: str
+    asset_id: str
+    user: str
+    overrides: Mapping[str, Any]
+    resolved: ResolvedSettings
+    warnings: tuple[str, ...] = ()
+
+
+class JobContext:
+    """What a workflow gets: the store, the models, the executor, and ways to report progress."""
+
+    def __init__(self, runner: Runner, handle: JobHandle, attempt: int) -> None:
+        self.runner = runner
+        self.handle = handle
+        self.attempt = attempt
+        self.store: LectureStore = runner.store
+        self.registry: BackendRegistry = runner.registry
+        self.executor = runner.executor
+
+    @property
+    def job(self) -> JobRecord:
+        return self.handle.record
+
+    def publish(self, type_: EventType, message: str, payload: Mapping[str, Any] | None = None) -> Event:
+        return self.runner._publish(self.handle, type_, message, payload)
+
+    def report_progress(self, progress: Progress) -> None:
+        """Backend progress callback → throttled ``job-progress`` events."""
+        percent = round(progress.fraction * 100)
+        message = progress.message or f"Generating… {percent}%"
+        payload: dict[str, Any] = {"fraction": round(progress.fraction, 4)}
+        if progress.frame is not None:
+            payload.update(frame=progress.frame, total_frames=progress.total_frames)
+        self.publish(EventType.JOB_PROGRESS, message, payload)
+
+    async def in_thread(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run blocking I/O (an fsynced store write) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args, **kwargs))
+
+    async def update_job(self, **changes: Any) -> JobRecord:
+        return await self.runner._save(self.handle, **changes)
+
+
+Workflow = Callable[[JobContext], Awaitable[JobRecord]]
+
+
+class JobHandle:
+    """Returned at once by a submit: follow, await or cancel the job."""
+
+    def __init__(self, runner: Runner, record: JobRecord, spec: JobSpec) -> None:
+        self.runner = runner
+        self.record = record
+        self.spec = spec
+        self.task: asyncio.Task[JobRecord] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def lecture_id(self) -> str:
+        return self.record.lecture_id
+
+    @property
+    def asset_id(self) -> str:
+        return self.record.asset_id
+
+    @property
+    def status(self) -> JobStatus:
+        return self.record.status
+
+    @property
+    def take_id(self) -> str | None:
+        return self.record.take_id
+
+    @property
+    def resolved(self) -> ResolvedSettings:
+        return self.spec.resolved
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.spec.warnings
+
+    def done(self) -> bool:
+        return self.task is not None and self.task.done()
+
+    async def wait(self) -> JobRecord:
+        """The job's record once generation ended (awaiting review, failed or cancelled)."""
+        if self.task is not None:
+            await asyncio.shield(self.task)
+        return self.record
+
+    def __await__(self) -> Generator[Any, None, JobRecord]:
+        return self.wait().__await__()
+
+    def cancel(self) -> bool:
+        return self.runner.cancel(self.id)
+
+    def events(self) -> AsyncIterator[Event]:
+        """This job's events as they happen, ending after its terminal event."""
+        return self.runner.bus.stream(job_id=self.id, until=lambda e: e.type in TERMINAL_EVENTS)
+
+    def __repr__(self) -> str:
+        return f"<JobHandle {self.id} {self.asset_id} {self.status}>"
+
+
+class Runner:
+    """Runs jobs for one store. Create it anywhere; it binds to the running loop on first use."""
+
+    def __init__(
+        self,
+        store: LectureStore,
+        registry: BackendRegistry | None = None,
+        *,
+        executor: concurrent.futures.Executor | None = None,
+        max_concurrent: int = 2,
+        retry: RetryPolicy | None = None,
+        timeout_s: float | None = 900.0,
+        bus: EventBus | None = None,
+    ) -> None:
+        if max_concurrent < 1:
+            raise ValueError("max_concurrent must be at least 1")
+        self.store = store
+        self.registry = registry or default_registry()
+        self.executor = executor
+        self.max_concurrent = max_concurrent
+        self.retry = retry or RetryPolicy()
+        self.timeout_s = timeout_s
+        self.bus = bus or EventBus(store)
+        self._handles: dict[str, JobHandle] = {}
+        self._active_assets: dict[tuple[str, str], str] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._lease: RunnerLease | None = None
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    @property
+    def runner_id(self) -> str:
+        return self._ensure_lease().id
+
+    def _ensure_lease(self) -> RunnerLease:
+        if self._lease is None:
+            self._lease = RunnerLease(self.store.root)
+        return self._lease
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise WorkbenchError(
+                "Jobs need a running event loop. Call this from a notebook cell, a widget callback, or "
+                "inside `async def main()` run with asyncio.run(main())."
+            ) from None
+        if self._closed:
+            raise WorkbenchError("This runner was shut down. Create a new Runner to start more jobs.")
+        if self._loop is not loop:
+            if self._loop is not None and not self._loop.is_closed() and self.active_jobs():
+                raise WorkbenchError(
+                    "This runner already has jobs on another event loop; use one runner per loop."
+                )
+            self._loop = loop
+            self._semaphore = asyncio.Semaphore(self.max_concurrent)
+            self.bus.bind(loop)
+            self._ensure_lease()
+            from workbench.jobs.recovery import recover_store
+
+            recover_store(self.store, self.bus)
+        return loop
+
+    async def __aenter__(self) -> Runner:
+        self._bind()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.shutdown()
+
+    async def join(self) -> list[JobRecord]:
+        """Wait until every submitted job has finished generating; returns their records."""
+        while True:
+            pending = [h.task for h in self._handles.values() if h.task is not None and not h.task.done()]
+            if not pending:
+                break
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.bus.flush()
+        return [h.record for h in self._handles.values()]
+
+    async def shutdown(self) -> None:
+        """Cancel queued and running jobs cleanly, flush the journal, release the runner's lease."""
+        self._closed = True
+        tasks = [h.task for h in self._handles.values() if h.task is not None and not h.task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._loop is not None:
+            await self.bus.flush()
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+
+    # -- jobs ------------------------------------------------------------------------------------------------
+
+    def handle(self, job_id: str) -> JobHandle:
+        try:
+            return self._handles[job_id]
+        except KeyError:
+            raise NotFoundError(f"Job {job_id!r} is not running in this session.") from None
+
+    def handles(self) -> list[JobHandle]:
+        return list(self._handles.values())
+
+    def active_jobs(self) -> list[JobHandle]:
+        return [h for h in self._handles.values() if h.record.is_active]
+
+    def active_job_for(self, lecture_id: str, asset_id: str) -> JobHandle | None:
+        job_id = self._active_assets.get((lecture_id, asset_id))
+        return None if job_id is None else self._handles.get(job_id)
+
+    def submit(self, spec: JobSpec, workflow: Workflow) -> JobHandle:
+        """Queue ``workflow`` for ``spec`` and return its handle at once (``job-queued`` is already out)."""
+        self._bind()
+        key = (spec.lecture_id, spec.asset_id)
+        self._refuse_if_busy(key)
+        now = next_timestamp()
+        record = JobRecord(
+            id=new_id("job"),
+            kind=spec.kind,
+            lecture_id=spec.lecture_id,
+            asset_id=spec.asset_id,
+            user=spec.user,
+            status=JobStatus.QUEUED,
+            created_at=now,
+            updated_at=now,
+            overrides=dict(spec.overrides),
+            settings=spec.resolved.settings.to_dict(),
+            provenance={k: str(v) for k, v in spec.resolved.provenance.items()},
+            runner=self.runner_id,
+        )
+        handle = JobHandle(self, record, spec)
+        self._handles[record.id] = handle
+        self._active_assets[key] = record.id
+        s = spec.resolved.settings
+        self._publish(
+            handle,
+            EventType.JOB_QUEUED,
+            f"Queued: {s.model}, {s.duration_s:g} s at {s.resolution}.",
+            {"settings": s.to_dict(), "warnings": list(spec.warnings)},
+        )
+        handle.task = asyncio.get_running_loop().create_task(self._run(handle, workflow), name=record.id)
+        return handle
+
+    def _refuse_if_busy(self, key: tuple[str, str]) -> None:
+        lecture_id, asset_id = key
+        mine = self.active_job_for(lecture_id, asset_id)
+        if mine is not None:
+            raise JobBusyError(
+                f"Segment {asset_id!r} is already being regenerated (job {mine.id}, {mine.status}). "
+                "Wait for its preview or cancel it first."
+            )
+        active = self.store.jobs(lecture_id=lecture_id, status=(JobStatus.QUEUED, JobStatus.RUNNING))
+        for job in self.store.job_records(active[active["asset_id"] == asset_id]):
+            if job.runner != self.runner_id and runner_is_alive(self.store.root, job.runner):
+                raise JobBusyError(
+                    f"Segment {asset_id!r} is being regenerated by another session or batch (job {job.id}). "
+                    "Wait for it to finish, then review its preview."
+                )
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a queued or running job; False if it already finished generating."""
+        handle = self.handle(job_id)
+        if handle.task is None or handle.task.done():
+            return False
+        handle.task.cancel()
+        return True
+
+    # -- running ---------------------------------------------------------------------------------------------
+
+    async def _run(self, handle: JobHandle, workflow: Workflow) -> JobRecord:
+        key = (handle.lecture_id, handle.asset_id)
+        try:
+            await self._save(handle)  # persist "queued"
+            assert self._semaphore is not None
+            async with self._semaphore:
+                await self._save(handle, status=JobStatus.RUNNING, attempts=1)
+                self._publish(handle, EventType.JOB_STARTED, "Started generating.")
+                return await self._attempts(handle, workflow)
+        except asyncio.CancelledError:
+            await self._finish(
+                handle, JobStatus.CANCELLED, EventType.JOB_CANCELLED, "Cancelled; nothing was kept."
+            )
+            return handle.record
+        except TimeoutError:
+            message = f"Generation took longer than {self.timeout_s:g} s and was stopped. Try a shorter duration or a faster model."
+            await self._finish(handle, JobStatus.FAILED, EventType.JOB_FAILED, message)
+            return handle.record
+        except WorkbenchError as exc:
+            await self._finish(handle, JobStatus.FAILED, EventType.JOB_FAILED, exc.message, detail=exc.detail)
+            return handle.record
+        except Exception as exc:
+            log.exception("Job %s failed unexpectedly", handle.id)
+            message = (
+                "The video could not be generated because of an unexpected error. Try again; if it keeps "
+                "failing, report it with the detail below."
+            )
+            await self._finish(
+                handle, JobStatus.FAILED, EventType.JOB_FAILED, message, detail=f"{type(exc).__name__}: {exc}"
+            )
+            return handle.record
+        finally:
+            if self._active_assets.get(key) == handle.id:
+                del self._active_assets[key]
+
+    async def _attempts(self, handle: JobHandle, workflow: Workflow) -> JobRecord:
+        attempt = 1
+        while True:
+            if attempt > 1:
+                await self._save(handle, attempts=attempt)
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    return await workflow(JobContext(self, handle, attempt))
+            except WorkbenchError as exc:
+                delay = self.retry.delay_for(exc, attempt)
+                if delay is None:
+                    raise
+                self._publish(
+                    handle,
+                    EventType.JOB_RETRYING,
+                    f"{exc.message} Retrying in {delay:.1f} s (attempt {attempt + 1} of {self.retry.max_attempts}).",
+                    {"attempt": attempt + 1, "delay_s": delay},
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def _finish(
+        self,
+        handle: JobHandle,
+        status: JobStatus,
+        event: EventType,
+        message: str,
+        *,
+        detail: str | None = None,
+    ) -> None:
+        await asyncio.shield(
+            self._save(handle, status=status, error=message if detail is None else f"{message} ({detail})")
+        )
+        payload = {"detail": detail} if detail else {}
+        self._publish(handle, event, message, payload)
+
+    async def _save(self, handle: JobHandle, **changes: Any) -> JobRecord:
+        if changes:
+            handle.record = replace(
+                handle.record, updated_at=next_timestamp(handle.record.updated_at), **changes
+            )
+        record = handle.record
+        await asyncio.get_running_loop().run_in_executor(None, self.store.save_job, record)
+        return record
+
+    def _publish(
+        self, handle: JobHandle, type_: EventType, message: str, payload: Mapping[str, Any] | None = None
+    ) -> Event:
+        event = Event(type_, handle.id, handle.lecture_id, handle.asset_id, message, dict(payload or {}))
+        self.bus.publish(event)
+        return event
+
+    def __repr__(self) -> str:
+        return f"<Runner {self.store.root} jobs={len(self._handles)} max_concurrent={self.max_concurrent}>"

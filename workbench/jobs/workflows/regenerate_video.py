@@ -1,0 +1,95 @@
+"""``app/regenerate-video-segment``: starting image + effective settings → a pending take → ``video-preview``.
+
+The seed's Inngest function, as an asyncio workflow. It never writes the lecture: the committed video only
+changes when someone accepts the take (see ``actions.accept_take``). Order matters for durability: the take
+is persisted and the job marked awaiting review *before* ``video-preview`` is published, so nobody is told
+about a preview that a crash could lose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+from workbench.domain.clock import next_timestamp
+from workbench.domain.ids import new_id
+from workbench.domain.jobs import JobRecord, JobStatus
+from workbench.domain.models import SettingSource, Take, VideoSettings
+from workbench.errors import StartingImageMissingError
+from workbench.generation.base import GenerationRequest
+from workbench.jobs.events import EventType
+from workbench.jobs.runner import JobContext
+
+__all__ = ["KIND", "regenerate_video"]
+
+KIND = "app/regenerate-video-segment"
+
+
+async def regenerate_video(ctx: JobContext) -> JobRecord:
+    store, job = ctx.store, ctx.job
+    settings = VideoSettings.from_dict(job.settings)
+    lecture = store.lecture(job.lecture_id)
+    asset = lecture.asset(job.asset_id)
+
+    # 1. The stored starting image is required; no placeholder is ever generated in its place.
+    if asset.starting_image_id is None:
+        raise StartingImageMissingError(f"segment {asset.id!r} never had a starting image")
+    image = lecture.starting_image(asset.starting_image_id)
+    if image is None:
+        raise StartingImageMissingError(f"starting image {asset.starting_image_id!r} is not in the lecture")
+    image_path = store.media_path(image.path)
+    if not image_path.is_file():
+        raise StartingImageMissingError(f"the file {image.path} is missing from the store")
+
+    # 2. Generate into the take's own file.
+    backend = ctx.registry.get(settings.model)
+    take_id = new_id("take")
+    output = store.new_take_path(job.lecture_id, take_id)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    request = GenerationRequest(
+        image_path, settings, output, executor=ctx.executor, regions=dict(image.regions)
+    )
+    result = await backend.generate(request, ctx.report_progress)
+
+    # 3. Persist the take, then the job state, then tell everyone.
+    take = Take(
+        id=take_id,
+        lecture_id=job.lecture_id,
+        asset_id=job.asset_id,
+        job_id=job.id,
+        path=store.relative(result.path),
+        settings=settings,
+        provenance={k: SettingSource(v) for k, v in job.provenance.items()},
+        preview_token=secrets.token_urlsafe(12),
+        created_at=next_timestamp(),
+        backend=backend.info.name,
+        provider=result.provider,
+        provider_job_id=result.provider_job_id,
+        cost=result.cost,
+        frame_count=result.frame_count,
+        size_bytes=result.size_bytes,
+        timings=dict(result.timings),
+        warnings=tuple(result.warnings),
+    )
+    try:
+        await asyncio.shield(ctx.in_thread(store.record_take, take))
+    except BaseException:
+        if store.takes(asset_id=job.asset_id).query("take_id == @take_id").empty:
+            result.path.unlink(missing_ok=True)  # nothing half-written: no file without its take record
+        raise
+    record = await asyncio.shield(ctx.update_job(status=JobStatus.AWAITING_REVIEW, take_id=take.id))
+    ctx.publish(
+        EventType.VIDEO_PREVIEW,
+        "Preview ready: review it, then accept or reject.",
+        {
+            "take_id": take.id,
+            "preview_token": take.preview_token,
+            "path": take.path,
+            "settings": settings.to_dict(),
+            "frame_count": take.frame_count,
+            "size_bytes": take.size_bytes,
+            "timings": dict(take.timings),
+            "warnings": list(take.warnings),
+        },
+    )
+    return record

@@ -1,0 +1,170 @@
+"""The progress log: one entry per job event with its time and a human message, and a progress bar.
+
+Widget updates are batched (at most one render per ``flush_interval_s``) so a burst of events never floods
+the browser; errors are shown in words, with their detail beneath, never as a bare traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import ipyvuetify as v
+
+from workbench.domain.clock import next_timestamp
+from workbench.jobs.events import Event, EventType
+
+__all__ = ["LogEntry", "ProgressLog"]
+
+_STYLE = {
+    EventType.JOB_QUEUED: ("mdi-timer-sand", "grey"),
+    EventType.JOB_STARTED: ("mdi-play-circle-outline", "primary"),
+    EventType.JOB_PROGRESS: ("mdi-progress-clock", "primary"),
+    EventType.JOB_RETRYING: ("mdi-refresh", "warning"),
+    EventType.VIDEO_PREVIEW: ("mdi-movie-open-check-outline", "info"),
+    EventType.VIDEO_COMPLETE: ("mdi-check-circle", "success"),
+    EventType.VIDEO_REJECTED: ("mdi-close-circle-outline", "grey"),
+    EventType.JOB_FAILED: ("mdi-alert-circle", "error"),
+    EventType.JOB_CANCELLED: ("mdi-cancel", "grey"),
+    EventType.JOB_INTERRUPTED: ("mdi-alert", "warning"),
+}
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    time: str  # HH:MM:SS
+    kind: str  # an event type, or "error" / "note"
+    message: str
+    detail: str | None = None
+    segment: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.kind in ("error", str(EventType.JOB_FAILED), str(EventType.JOB_INTERRUPTED))
+
+
+class ProgressLog(v.Card):
+    """Shows events; :meth:`add_event` is the bus callback. ``entries`` is the plain data (for tests)."""
+
+    def __init__(self, *, max_entries: int = 300, flush_interval_s: float = 0.1, **kwargs: object) -> None:
+        self.entries: list[LogEntry] = []
+        self.max_entries = max_entries
+        self.flush_interval_s = flush_interval_s
+        self._progress_entry: dict[str, int] = {}
+        self._dirty = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._bar_state: tuple[int, str, bool] | None = None
+        self.bar = v.ProgressLinear(
+            v_model=0, model_value=0, active=False, height=6, color="primary", class_="wb-progress"
+        )
+        self.bar_label = v.Html(tag="span", class_="wb-progress-label text-caption", children=[""])
+        self.list = v.Html(
+            tag="div", class_="wb-log-list", children=[], style_="max-height: 260px; overflow-y: auto;"
+        )
+        super().__init__(
+            class_="wb-progress-log pa-3",
+            variant="outlined",
+            children=[
+                v.Html(tag="div", class_="text-subtitle-2 mb-1", children=["Progress"]),
+                self.bar,
+                self.bar_label,
+                self.list,
+            ],
+            **kwargs,
+        )
+
+    # -- input -----------------------------------------------------------------------------------------------
+
+    def add_event(self, event: Event, *, segment: str | None = None) -> None:
+        detail = event.payload.get("detail") if isinstance(event.payload, dict) else None
+        entry = LogEntry(
+            _clock(event.time), str(event.type), event.message, detail, segment or event.asset_id
+        )
+        if event.type is EventType.JOB_PROGRESS:
+            # progress updates rewrite the job's one progress entry instead of adding lines
+            index = self._progress_entry.get(event.job_id)
+            if index is not None and index < len(self.entries):
+                self.entries[index] = entry
+            else:
+                self._progress_entry[event.job_id] = len(self.entries)
+                self.entries.append(entry)
+            self._set_bar(event.fraction or 0.0, event.message, active=True)
+        else:
+            self.entries.append(entry)
+            if event.type is EventType.JOB_STARTED:
+                self._set_bar(0.0, "Generating…", active=True)
+            elif event.type in (EventType.VIDEO_PREVIEW, EventType.VIDEO_COMPLETE):
+                self._set_bar(1.0, event.message, active=False)
+            elif event.type in (EventType.JOB_FAILED, EventType.JOB_CANCELLED, EventType.JOB_INTERRUPTED):
+                self._set_bar(0.0, event.message, active=False)
+        self._trim()
+        self._schedule()
+
+    def add_error(self, message: str, detail: str | None = None) -> None:
+        self.entries.append(LogEntry(_clock(next_timestamp()), "error", message, detail))
+        self._trim()
+        self._schedule()
+
+    def add_note(self, message: str) -> None:
+        self.entries.append(LogEntry(_clock(next_timestamp()), "note", message))
+        self._trim()
+        self._schedule()
+
+    def _set_bar(self, fraction: float, label: str, *, active: bool) -> None:
+        self._bar_state = (round(fraction * 100), label, active)
+
+    def _trim(self) -> None:
+        overflow = len(self.entries) - self.max_entries
+        if overflow > 0:
+            del self.entries[:overflow]
+            self._progress_entry = {k: i - overflow for k, i in self._progress_entry.items() if i >= overflow}
+
+    # -- rendering (batched) ---------------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        self._dirty = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        if self._timer is None:
+            self._timer = loop.call_later(self.flush_interval_s, self.flush)
+
+    def flush(self) -> None:
+        """Render pending entries now."""
+        self._timer = None
+        if not self._dirty:
+            return
+        self._dirty = False
+        state = self._bar_state
+        with self.hold_sync():
+            if state is not None:
+                percent, label, active = state
+                self.bar.v_model = percent
+                self.bar.model_value = percent
+                self.bar.active = active
+                self.bar_label.children = [label]
+            self.list.children = [_render(e) for e in reversed(self.entries)]
+
+
+def _clock(timestamp: str) -> str:
+    return timestamp[11:19] if len(timestamp) >= 19 else timestamp
+
+
+def _render(entry: LogEntry) -> v.Html:
+    kind = EventType(entry.kind) if entry.kind in EventType._value2member_map_ else None
+    icon, color = _STYLE.get(
+        kind, ("mdi-alert-circle", "error") if entry.kind == "error" else ("mdi-information-outline", "grey")
+    )
+    parts: list = [
+        v.Html(tag="span", class_="wb-log-time text-caption mr-2", children=[entry.time]),
+        v.Icon(children=[icon], color=color, size="small", class_="mr-1"),
+    ]
+    if entry.segment:
+        parts.append(v.Html(tag="span", class_="wb-log-segment text-caption mr-2", children=[entry.segment]))
+    parts.append(v.Html(tag="span", class_="wb-log-message", children=[entry.message]))
+    if entry.detail:
+        parts.append(v.Html(tag="div", class_="wb-log-detail text-caption ml-8", children=[entry.detail]))
+    css = "wb-log-entry py-1" + (" wb-log-error text-error" if entry.is_error else "")
+    return v.Html(tag="div", class_=css, attributes={"data-kind": entry.kind}, children=parts)

@@ -1,0 +1,56 @@
+"""Where the browser can fetch the store's files: the Jupyter server's ``/files/`` handler.
+
+URLs are root-relative (``/files/<store path>/...``, with the server's base URL) so the browser resolves them
+against the page's own origin and sends its own cookies, whatever host name the user typed. The Jupyter
+server that started this kernel is found from its runtime file (``jupyter_server.serverapp``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+__all__ = ["MediaLocation", "locate_media"]
+
+
+@dataclass(frozen=True)
+class MediaLocation:
+    base_url: str
+    #: Why the browser cannot load the store's files, or ``None`` when it can.
+    problem: str | None = None
+
+
+def _servers() -> list[dict]:
+    try:
+        from jupyter_server.serverapp import list_running_servers
+    except ImportError:
+        return []
+    try:
+        return list(list_running_servers())
+    except OSError:
+        return []
+
+
+def locate_media(store_root: Path, *, servers: list[dict] | None = None) -> MediaLocation:
+    """The base URL for ``store_root``'s files, preferring the server that started this kernel."""
+    root = store_root.resolve()
+    candidates = _servers() if servers is None else servers
+    parent = os.getppid()
+    candidates = sorted(candidates, key=lambda s: s.get("pid") != parent)
+    for server in candidates:
+        server_root = Path(server.get("root_dir") or server.get("notebook_dir") or "/").resolve()
+        if root.is_relative_to(server_root):
+            rel = root.relative_to(server_root).as_posix()
+            base = server.get("base_url", "/")
+            path = "/".join(quote(p) for p in rel.split("/") if p and p != ".")
+            return MediaLocation(f"{base}files/{path}/" if path else f"{base}files/")
+    fallback = root.as_uri() + "/"
+    if candidates:
+        return MediaLocation(
+            fallback,
+            f"The store {root} is outside the Jupyter server's folder, so the browser cannot play its videos. "
+            "Start JupyterLab from a folder that contains the store.",
+        )
+    return MediaLocation(fallback, None)
