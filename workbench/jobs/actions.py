@@ -116,11 +116,12 @@ def _reject(store: LectureStore, take_id: str) -> Take:
 
 
 def _set_job_status(store: LectureStore, job_id: str, status: JobStatus) -> None:
+    """Mirror a take's decision on its job. Not fsynced to the folder: recovery re-derives it from the take."""
     try:
         job = store.job(job_id)
     except NotFoundError:
         return  # a take imported without a job record
-    store.save_job(replace(job, status=status, updated_at=next_timestamp(job.updated_at)))
+    store.save_job(replace(job, status=status, updated_at=next_timestamp(job.updated_at)), durable=False)
 
 
 async def accept_take(runner: Runner, take_id: str) -> Lecture:

@@ -4,6 +4,8 @@
   ``job-interrupted`` event so the progress log says so), never left running forever.
 - An accept that crashed after committing the lecture but before marking its take accepted is completed:
   the lecture is the source of truth, so a pending take whose file is the committed video *is* accepted.
+- A job still ``awaiting-review`` whose take was decided takes the take's status (that mirror is written
+  without a folder fsync, so a power cut may lose it).
 """
 
 from __future__ import annotations
@@ -57,4 +59,13 @@ def recover_store(store: LectureStore, bus: EventBus | None = None) -> RecoveryR
             if asset.path == take.path:
                 store.update_take(replace(take, status=TakeStatus.ACCEPTED, decided_at=next_timestamp()))
                 completed.append(take.id)
+        for job in store.job_records(store.jobs(status=[JobStatus.AWAITING_REVIEW])):
+            if job.take_id is None:
+                continue
+            try:
+                decided = store.take(job.take_id).status
+            except NotFoundError:
+                continue
+            if decided is not TakeStatus.PENDING:
+                store.save_job(replace(job, status=JobStatus(str(decided)), updated_at=next_timestamp()))
     return RecoveryReport(tuple(interrupted), tuple(completed))

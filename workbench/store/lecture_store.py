@@ -349,7 +349,9 @@ class LectureStore:
             self._takes.put(take, 0)
         return take
 
-    def update_take(self, take: Take, *, expect_status: TakeStatus | None = None) -> Take:
+    def update_take(
+        self, take: Take, *, expect_status: TakeStatus | None = None, durable: bool = True
+    ) -> Take:
         """Append a new revision of ``take``; with ``expect_status`` refuse if its state moved on."""
         with self.writing():
             found = self._takes.get(take.id)
@@ -360,7 +362,7 @@ class LectureStore:
                 raise ConflictError(
                     f"Take {take.id!r} is already {current.status}; reload to see its current state."
                 )
-            self._takes.put(take, revision + 1)
+            self._takes.put(take, revision + 1, durable=durable)
         return take
 
     def take(self, take_id: str) -> Take:
@@ -392,11 +394,21 @@ class LectureStore:
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
-    def save_job(self, job: JobRecord) -> JobRecord:
+    def save_job(self, job: JobRecord, *, durable: bool = True) -> JobRecord:
+        """Record the job's new state. ``durable=False`` for states recovery can re-derive (see tables.py)."""
         with self.writing():
             found = self._jobs.get(job.id)
-            self._jobs.put(job, 0 if found is None else found[1] + 1)
+            self._jobs.put(job, 0 if found is None else found[1] + 1, durable=durable)
         return job
+
+    def active_jobs(self, lecture_id: str | None = None) -> list[JobRecord]:
+        """Jobs queued or running (in any process), without building a DataFrame: the busy check is hot."""
+        active = {str(s) for s in ACTIVE_JOB_STATUSES}
+        return [
+            job_from_row(row)
+            for row in self._jobs.rows()
+            if row["status"] in active and (lecture_id is None or row["lecture_id"] == lecture_id)
+        ]
 
     def job(self, job_id: str) -> JobRecord:
         found = self._jobs.get(check_id(job_id, "job id"))

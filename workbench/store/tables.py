@@ -50,18 +50,23 @@ class ParquetLog:
 
     # -- writing (callers hold the store's writer lock) -----------------------------------------------------
 
-    def append(self, rows: Sequence[Mapping[str, Any]]) -> str | None:
-        """Write ``rows`` as one new file; returns its name (``None`` for no rows)."""
+    def append(self, rows: Sequence[Mapping[str, Any]], *, durable: bool = True) -> str | None:
+        """Write ``rows`` as one new file; returns its name (``None`` for no rows).
+
+        The file's bytes are always fsynced (a torn file can never appear). ``durable=False`` skips the
+        folder fsync: after a power cut the append may be missing, which is fine for state that recovery
+        can re-derive (a job's status after its take was decided).
+        """
         if not rows:
             return None
         table = pa.Table.from_pylist(list(rows), schema=self.schema)
         with self._mutex:
-            name = self._publish(table, metadata=None)
+            name = self._publish(table, metadata=None, durable=durable)
             if len(self._names()) > AUTO_COMPACT_FILES:
                 self.compact()
         return name
 
-    def _publish(self, table: pa.Table, metadata: Mapping[bytes, bytes] | None) -> str:
+    def _publish(self, table: pa.Table, metadata: Mapping[bytes, bytes] | None, durable: bool = True) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(3)}.parquet"
         staged = self.folder / f"_{name}"
@@ -76,7 +81,8 @@ class ParquetLog:
         except BaseException:
             staged.unlink(missing_ok=True)
             raise
-        fsync_dir(self.folder)
+        if durable:
+            fsync_dir(self.folder)
         return name
 
     def compact(self) -> int:
@@ -136,6 +142,16 @@ class ParquetLog:
 
     def file_count(self) -> int:
         return len(self._live_names())
+
+    def live_files(self) -> list[str]:
+        """Names of the complete files that make up the table now, in append order."""
+        with self._mutex:
+            return self._live_names()
+
+    def read_file(self, name: str) -> pa.Table:
+        """One file's rows (cached); raises FileNotFoundError if a compaction removed it meanwhile."""
+        with self._mutex:
+            return self._read_file(name)
 
     def _listdir(self) -> list[str]:
         try:
