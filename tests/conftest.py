@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,20 @@ def lecture(store) -> Lecture:
     return store.create_lecture(
         Lecture("lec", "proj", "Test lecture", OWNER, 0, videos, clips, starting_images=(image,))
     )
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from workbench.demo.builder import init_demo_store
+
+    root = tmp_path_factory.mktemp("demo-template") / "demo"
+    init_demo_store(root, user=OWNER)
+    return root
+
+
+@pytest.fixture
+def demo_store(_demo_template: Path, tmp_path: Path):
+    """A private copy of the demo store (built once per test session: rendering its videos takes seconds)."""
+    root = tmp_path / "demo"
+    shutil.copytree(_demo_template, root)
+    return open_store(root)

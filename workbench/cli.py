@@ -1,4 +1,4 @@
-"""The ``workbench`` command: ``workbench demo init DIR`` (more subcommands arrive with batch and serve)."""
+"""The ``workbench`` command: ``workbench demo init DIR`` and ``workbench batch ...``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     init = demo_commands.add_parser("init", help="create a demo store with one six-segment lecture")
     init.add_argument("directory", help="folder to create (left unchanged if it already holds the demo)")
     init.set_defaults(run=_demo_init)
+    from workbench.batch.cli import add_batch_parser
+
+    add_batch_parser(commands)
     return parser
 
 

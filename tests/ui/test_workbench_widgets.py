@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import small_slide_png
 from workbench import Runner, TakeStatus
-from workbench.demo.builder import DEMO_LECTURE_ID, LEGACY_ASSET_ID, init_demo_store
+from workbench.demo.builder import DEMO_LECTURE_ID, LEGACY_ASSET_ID
 from workbench.errors import REGENERATE_STARTING_IMAGE
 from workbench.session import LectureSession
 from workbench.ui import ReviewWorkbench
@@ -17,9 +17,8 @@ FAST = {"duration_s": "1", "resolution": "320x180", "fps": "12"}
 
 
 @pytest.fixture
-async def workbench(tmp_path):
-    store = init_demo_store(tmp_path / "demo").store
-    runner = Runner(store)
+async def workbench(demo_store):
+    runner = Runner(demo_store)
     session = LectureSession(runner, DEMO_LECTURE_ID, media_base_url="/files/demo/")
     wb = ReviewWorkbench(session, refresh_delay_s=0.0)
     yield wb
@@ -177,8 +176,8 @@ async def test_regenerating_the_legacy_segment_reports_the_missing_image(workben
     assert failed.message == REGENERATE_STARTING_IMAGE and failed.is_error
 
 
-async def test_pending_previews_reopen_after_a_restart(tmp_path):
-    store = init_demo_store(tmp_path / "demo").store
+async def test_pending_previews_reopen_after_a_restart(demo_store):
+    store = demo_store
     runner = Runner(store)
     session = LectureSession(runner, DEMO_LECTURE_ID, media_base_url="/files/demo/")
     handle = session.regenerate("seg-02")

@@ -15,7 +15,7 @@ from workbench.domain.models import Lecture, Project, Resolution, TimelineClip, 
 from workbench.store import LectureStore, open_store
 from workbench.store.lecture_store import MARKER
 
-__all__ = ["DEMO_LECTURE_ID", "DEMO_PROJECT_ID", "DemoResult", "init_demo_store"]
+__all__ = ["DEMO_LECTURE_ID", "DEMO_PROJECT_ID", "DemoResult", "init_demo_store", "open_store_or_demo"]
 
 DEMO_PROJECT_ID = "demo"
 DEMO_LECTURE_ID = "lenses-101"
@@ -86,8 +86,12 @@ class DemoResult:
         return f"The demo store at {self.store.root} already exists; left unchanged."
 
 
-def init_demo_store(path: str | Path, *, user: str | None = None) -> DemoResult:
-    """Create the demo store at ``path`` unless it already holds one."""
+def init_demo_store(path: str | Path, *, user: str | None = None, render_videos: bool = True) -> DemoResult:
+    """Create the demo store at ``path`` unless it already holds one.
+
+    With ``render_videos`` each segment also gets a committed video (rendered locally, a few seconds), so the
+    committed player and the batch report's contact sheets have something to show from the start.
+    """
     root = Path(path)
     if (root / MARKER).exists():
         store = open_store(root, user=user)
@@ -130,7 +134,7 @@ def init_demo_store(path: str | Path, *, user: str | None = None) -> DemoResult:
         )
         clips.append(TimelineClip(id=f"clip-{index:02d}", asset_id=asset_id, start_s=start))
         start += duration
-    store.create_lecture(
+    lecture = store.create_lecture(
         Lecture(
             id=DEMO_LECTURE_ID,
             project_id=DEMO_PROJECT_ID,
@@ -142,4 +146,45 @@ def init_demo_store(path: str | Path, *, user: str | None = None) -> DemoResult:
             starting_images=tuple(images),
         )
     )
+    if render_videos:
+        _render_initial_videos(store, lecture)
     return DemoResult(store, created=True)
+
+
+def _render_initial_videos(store: LectureStore, lecture: Lecture) -> None:
+    """Give every segment a first committed video, made with the local model from its directions."""
+    import tempfile
+
+    from workbench.domain.clock import next_timestamp
+    from workbench.domain.settings import resolve_video_settings
+    from workbench.generation.local.render import render_video
+
+    project = store.project(lecture.project_id)
+    folder = store.media_dir(lecture.id, "videos")
+    folder.mkdir(parents=True, exist_ok=True)
+    videos = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for asset in lecture.videos:
+            settings = resolve_video_settings(None, project, asset).settings
+            image = lecture.starting_image(asset.starting_image_id)
+            if image is not None:
+                source, regions = store.media_path(image.path), dict(image.regions)
+            else:  # the legacy segment: its original still was never stored, so draw a stand-in title card
+                picture, regions = draw_slide(
+                    SlideSpec(asset.title, ("(original still not kept)",), "eye", (60, 60, 60))
+                )
+                source = Path(tmp) / f"{asset.id}.png"
+                picture.save(source)
+            output = folder / f"{asset.id}-v1.mp4"
+            render_video(source, output, settings, regions=regions)
+            videos.append(replace(asset, path=store.relative(output), updated_at=next_timestamp()))
+    store.commit_lecture(replace(lecture, videos=tuple(videos)), expected_version=lecture.version)
+
+
+def open_store_or_demo(path: str | Path, *, user: str | None = None) -> LectureStore:
+    """Open the store at ``path``; a folder that does not exist yet becomes the demo store.
+
+    This is what the notebooks call, so they run top to bottom on a fresh clone.
+    """
+    root = Path(path)
+    return init_demo_store(root, user=user).store if not root.exists() else open_store(root, user=user)

@@ -172,7 +172,12 @@ class Runner:
             raise ValueError("max_concurrent must be at least 1")
         self.store = store
         self.registry = registry or default_registry()
-        self.executor = executor
+        # CPU work runs here: the given executor (a process pool, a Dask cluster's), or a thread pool as wide
+        # as the concurrency limit (renders release the GIL in OpenCV and x264).
+        self._own_executor = executor is None
+        self.executor: concurrent.futures.Executor = executor or concurrent.futures.ThreadPoolExecutor(
+            max_workers=max_concurrent, thread_name_prefix="workbench-render"
+        )
         self.max_concurrent = max_concurrent
         self.retry = retry or RetryPolicy()
         self.timeout_s = timeout_s
@@ -249,6 +254,8 @@ class Runner:
         if self._lease is not None:
             self._lease.release()
             self._lease = None
+        if self._own_executor:
+            self.executor.shutdown(wait=False, cancel_futures=True)
 
     # -- jobs ------------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ Layout (all names are checked ids, so no id can become a path outside the store)
     <root>/lectures/<lecture_id>.json    version-checked (compare-and-swap) on every commit
     <root>/media/<lecture_id>/images/    starting images
     <root>/media/<lecture_id>/takes/     generated videos; an accepted take becomes the committed video
+    <root>/media/<lecture_id>/videos/    committed videos that came from elsewhere (imports, the demo)
     <root>/tables/{takes,jobs,events}/   append-only parquet (see ``tables.py``)
 
 Every write takes the writer lock, validates first, and replaces files atomically, so a notebook and a
@@ -155,7 +156,7 @@ class LectureStore:
         return path
 
     def media_dir(self, lecture_id: str, kind: str) -> Path:
-        if kind not in ("images", "takes"):
+        if kind not in ("images", "takes", "videos"):
             raise ValueError(kind)
         return self.root / "media" / check_id(lecture_id, "lecture id") / kind
 

@@ -14,21 +14,18 @@ def open_workbench(
     lecture_id: str | None = None,
     *,
     max_concurrent: int = 2,
-    create_demo: bool = True,
 ) -> ReviewWorkbench:
     """Open the review workbench on a lecture (default: the store's first lecture).
 
-    With ``create_demo`` a missing store folder is created as the demo store, so the review notebook runs
-    top to bottom on a fresh clone.
+    A store folder that does not exist yet is created as the demo store, so the review notebook runs top to
+    bottom on a fresh clone.
     """
-    from workbench.demo.builder import init_demo_store
+    from workbench.demo.builder import open_store_or_demo
     from workbench.jobs.runner import Runner
     from workbench.session import LectureSession
-    from workbench.store import open_store
     from workbench.ui.server_urls import locate_media
 
-    path = Path(store_path)
-    store = init_demo_store(path).store if create_demo and not path.exists() else open_store(path)
+    store = open_store_or_demo(store_path)
     ids = store.lecture_ids()
     if not ids:
         from workbench.errors import NotFoundError

@@ -1,0 +1,88 @@
+"""What a batch regenerates: a selection of segments, overrides for all, variants, and a review policy."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from workbench.domain.settings import SETTING_FIELDS, VideoOverrides
+from workbench.errors import InvalidSettingError, UnknownFieldError
+
+__all__ = ["BatchRequest", "ReviewPolicy"]
+
+
+class ReviewPolicy(StrEnum):
+    """What happens to each new take.
+
+    ``review`` (default) leaves previews pending for a person in the review workbench; ``accept-all`` commits
+    every successful take; ``accept-passing`` commits only takes that pass the checks (decodes, expected frame
+    count and duration, no errors). With several variants per segment, the accept policies commit the first
+    variant that qualifies and leave the others pending for comparison.
+    """
+
+    REVIEW = "review"
+    ACCEPT_ALL = "accept-all"
+    ACCEPT_PASSING = "accept-passing"
+
+
+_TEMPLATE_FIELDS = {"movie_directions", "title", "asset_id", "lecture_id"}
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """A batch, as plain data (what the papermill notebook's parameters become).
+
+    ``directions_template`` rewrites each segment's directions, e.g. ``"{movie_directions}, slow push-in"``.
+    ``variants`` is a list of override mappings tried per segment (e.g. ``[{"seed": 1}, {"seed": 2}]`` or
+    ``[{"model": "a"}, {"model": "b"}]``); each variant's fields override ``overrides``.
+    """
+
+    lecture_ids: Sequence[str] | None = None
+    asset_ids: Sequence[str] | None = None
+    query: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    directions_template: str | None = None
+    variants: Sequence[Mapping[str, Any]] = ({},)
+    policy: ReviewPolicy = ReviewPolicy.REVIEW
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "policy", _policy(self.policy))
+        object.__setattr__(self, "variants", tuple(dict(v) for v in (self.variants or ({},))))
+        VideoOverrides.from_mapping(self.overrides)
+        for variant in self.variants:
+            VideoOverrides.from_mapping({**self.overrides, **variant})
+        if "movie_directions" in self.overrides and self.directions_template:
+            raise InvalidSettingError(
+                "Give either movie_directions in the overrides or a directions_template, not both."
+            )
+        if self.directions_template is not None:
+            names = {name for _, name, _, _ in string.Formatter().parse(self.directions_template) if name}
+            unknown = names - _TEMPLATE_FIELDS
+            if unknown:
+                raise UnknownFieldError(
+                    f"The directions template uses {', '.join(sorted(unknown))}; it may use "
+                    f"{', '.join('{' + n + '}' for n in sorted(_TEMPLATE_FIELDS))}."
+                )
+
+    def overrides_for(self, variant: Mapping[str, Any], segment: Mapping[str, Any]) -> dict[str, Any]:
+        """The overrides one (segment, variant) item runs with."""
+        merged = {
+            k: v for k, v in {**self.overrides, **variant}.items() if k in SETTING_FIELDS and v is not None
+        }
+        if self.directions_template and "movie_directions" not in variant:
+            merged["movie_directions"] = self.directions_template.format(
+                **{name: segment.get(name, "") for name in _TEMPLATE_FIELDS}
+            )
+        return merged
+
+
+def _policy(value: object) -> ReviewPolicy:
+    try:
+        return ReviewPolicy(str(value))
+    except ValueError:
+        raise InvalidSettingError(
+            f"Unknown review policy {value!r}. Use one of: {', '.join(p.value for p in ReviewPolicy)}."
+        ) from None
