@@ -1,0 +1,132 @@
+"""Batch API: selection, dry run, isolated failures, resume, review policies, variants, Dask."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from tests.conftest import snapshot
+from workbench.batch import BatchRequest, plan_batch, run_batch, select_segments
+from workbench.batch.cluster import LOCAL_CLUSTER, open_executor
+from workbench.demo.builder import LEGACY_ASSET_ID
+from workbench.domain.models import TakeStatus
+from workbench.errors import REGENERATE_STARTING_IMAGE, InvalidSettingError, UnknownFieldError
+from workbench.jobs.runner import Runner
+
+SMALL = {"duration_s": 1.0, "resolution": "320x180", "fps": 12}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"policy": "yolo"}, InvalidSettingError, "Unknown review policy"),
+        ({"overrides": {"colour": 1}}, UnknownFieldError, "Known settings"),
+        ({"variants": [{"fps": 0}]}, InvalidSettingError, "fps is out of range"),
+        ({"directions_template": "{movie_directions} {mood}"}, UnknownFieldError, "mood"),
+        (
+            {"directions_template": "x", "overrides": {"movie_directions": "y"}},
+            InvalidSettingError,
+            "not both",
+        ),
+    ],
+)
+def test_bad_requests_fail_in_words_before_anything_runs(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        BatchRequest(**kwargs)
+
+
+def test_selection_by_ids_and_query(demo_store):
+    assert len(select_segments(demo_store, BatchRequest())) == 6
+    assert list(select_segments(demo_store, BatchRequest(asset_ids=["seg-02"]))["asset_id"]) == ["seg-02"]
+    picked = select_segments(demo_store, BatchRequest(query="has_starting_image and order < 2"))
+    assert list(picked["asset_id"]) == ["seg-01", "seg-02"]
+    with pytest.raises(InvalidSettingError, match="could not run"):
+        select_segments(demo_store, BatchRequest(query="nonsense ==="))
+    with pytest.raises(InvalidSettingError, match="seg-99"):
+        select_segments(demo_store, BatchRequest(asset_ids=["seg-99"]))
+
+
+async def test_dry_run_resolves_settings_with_provenance_and_generates_nothing(demo_store):
+    before = snapshot(demo_store.root)
+    request = BatchRequest(
+        overrides={"duration_s": 2.0},
+        directions_template="{movie_directions}, then slow push-in",
+        variants=[{"seed": 1}, {"seed": 2}],
+    )
+    runner = Runner(demo_store)
+    plan = plan_batch(runner, request)
+    await runner.shutdown()
+    assert len(plan) == 12 and plan["will_run"].all()
+    first = plan.iloc[0]
+    assert first["movie_directions"] == "Slow push-in on the diagram, then slow push-in"
+    assert (first["duration_s"], first["duration_s_source"]) == (2.0, "your edit")
+    assert (first["resolution"], first["resolution_source"]) == ("1280x720", "project default")
+    assert list(plan["seed"][:2]) == [1, 2]
+    assert plan.set_index("asset_id").loc[LEGACY_ASSET_ID, "note"].tolist() == [REGENERATE_STARTING_IMAGE] * 2
+    after = snapshot(demo_store.root)
+    assert {k: v for k, v in after.items() if not k.startswith("runners/")} == before
+
+
+async def test_one_failing_segment_fails_alone_and_a_rerun_skips_what_succeeded(demo_store):
+    request = BatchRequest(overrides=SMALL)
+    result = await run_batch(demo_store, request, concurrency=2)
+    by_asset = result.results.set_index("asset_id")
+    assert by_asset.loc[LEGACY_ASSET_ID, "status"] == "failed"
+    assert by_asset.loc[LEGACY_ASSET_ID, "error"] == REGENERATE_STARTING_IMAGE
+    assert (by_asset.drop(LEGACY_ASSET_ID)["status"] == "pending").all()
+    assert (by_asset.drop(LEGACY_ASSET_ID)["checks"] == "passed").all()
+    assert result.failed == 1 and result.counts == {"pending": 5, "failed": 1}
+    assert len(demo_store.takes(status=TakeStatus.PENDING)) == 5
+
+    again = await run_batch(demo_store, request, concurrency=2)
+    assert again.counts == {"skipped": 5, "failed": 1}
+    assert len(demo_store.takes()) == 5  # nothing generated twice
+    assert set(again.results.dropna(subset=["take_id"])["take_id"]) == set(
+        result.results.dropna(subset=["take_id"])["take_id"]
+    )
+
+
+async def test_accept_passing_commits_the_first_passing_variant_only(demo_store):
+    request = BatchRequest(
+        asset_ids=["seg-01", "seg-02"],
+        overrides=SMALL,
+        variants=[{"seed": 1}, {"seed": 2}],
+        policy="accept-passing",
+    )
+    result = await run_batch(demo_store, request, concurrency=2)
+    assert list(result.results["status"]) == ["accepted", "pending", "accepted", "pending"]
+    lecture = demo_store.lecture("lenses-101")
+    for row in result.results[result.results["status"] == "accepted"].to_dict("records"):
+        assert lecture.asset(row["asset_id"]).path == row["take_path"]
+        assert lecture.asset(row["asset_id"]).seed == 1
+
+
+def _frames(path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="gray") for f in container.decode(video=0)]
+
+
+@pytest.mark.slow
+async def test_a_dask_local_cluster_makes_the_same_takes_as_local_threads(
+    demo_store, _demo_template, tmp_path
+):
+    import shutil
+
+    from workbench import open_store
+
+    twin_root = tmp_path / "twin"
+    shutil.copytree(_demo_template, twin_root)
+    twin = open_store(twin_root)
+    request = BatchRequest(asset_ids=["seg-01", "seg-03"], overrides={**SMALL, "seed": 5})
+    local = await run_batch(demo_store, request, concurrency=2)
+    with open_executor(LOCAL_CLUSTER, workers=2) as executor:
+        clustered = await run_batch(twin, request, concurrency=2, executor=executor)
+    assert clustered.executor == "ClientExecutor"
+    assert list(clustered.results["status"]) == list(local.results["status"]) == ["pending", "pending"]
+    assert len(twin.takes()) == 2  # one take per item: nothing re-run by the cluster
+    for a, b in zip(local.results.to_dict("records"), clustered.results.to_dict("records"), strict=True):
+        frames_a = _frames(demo_store.media_path(a["take_path"]))
+        frames_b = _frames(twin.media_path(b["take_path"]))
+        assert len(frames_a) == len(frames_b) == 12
+        assert all(np.array_equal(x, y) for x, y in zip(frames_a, frames_b, strict=True))
