@@ -12,13 +12,16 @@ from workbench.domain.models import VideoSettings
 __all__ = ["check_video"]
 
 
-def check_video(path: Path, settings: VideoSettings) -> list[str]:
-    """Problems found (empty when the video passes)."""
+def check_video(path: Path, settings: VideoSettings, *, decode: bool = True) -> list[str]:
+    """Problems found (empty when the video passes). ``decode=False`` only demuxes (counts packets)."""
     problems: list[str] = []
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            frames = sum(1 for _ in container.decode(stream))
+            if decode:
+                frames = sum(1 for _ in container.decode(stream))
+            else:
+                frames = sum(1 for packet in container.demux(stream) if packet.size)
             width, height = stream.codec_context.width, stream.codec_context.height
             fps = float(stream.average_rate or 0)
     except (av.error.FFmpegError, IndexError, OSError) as exc:

@@ -139,7 +139,11 @@ async def _run_item(
     take = runner.store.take(record.take_id)
     out.update(_take_columns(take), status="pending")
     out["queue_s"] = round(max(0.0, time.perf_counter() - submitted - (take.timings.get("wall_s") or 0.0)), 3)
-    problems = check_video(runner.store.media_path(take.path), take.settings)
+    # A full decode only when it decides an accept; otherwise a demux-only structural check. Off the loop.
+    full = request.policy is ReviewPolicy.ACCEPT_PASSING
+    problems = await asyncio.to_thread(
+        check_video, runner.store.media_path(take.path), take.settings, decode=full
+    )
     out["checks"] = "; ".join(problems) if problems else "passed"
     wants = request.policy is ReviewPolicy.ACCEPT_ALL or (
         request.policy is ReviewPolicy.ACCEPT_PASSING and not problems

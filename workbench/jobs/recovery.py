@@ -1,7 +1,8 @@
 """Bring a store back to a consistent state after a crash, before a runner starts new jobs.
 
 - Jobs still ``queued``/``running`` whose runner process is gone are marked ``interrupted`` (with a
-  ``job-interrupted`` event so the progress log says so), never left running forever.
+  ``job-interrupted`` event so the progress log says so), never left running forever; if the job's take
+  was stored, only its unsynced "awaiting review" state was lost, and that is restored instead.
 - An accept that crashed after committing the lecture but before marking its take accepted is completed:
   the lecture is the source of truth, so a pending take whose file is the committed video *is* accepted.
 - A job still ``awaiting-review`` whose take was decided takes the take's status (that mirror is written
@@ -36,8 +37,17 @@ def recover_store(store: LectureStore, bus: EventBus | None = None) -> RecoveryR
     interrupted: list[str] = []
     completed: list[str] = []
     with store.writing():
+        takes_by_job = {row["job_id"]: row["take_id"] for row in store.takes().to_dict("records")}
         for job in store.job_records(store.jobs(status=ACTIVE_JOB_STATUSES)):
             if runner_is_alive(store.root, job.runner):
+                continue
+            take_id = takes_by_job.get(job.id)
+            if take_id is not None:  # its take was stored: only the (unsynced) awaiting-review state was lost
+                store.save_job(
+                    replace(
+                        job, status=JobStatus.AWAITING_REVIEW, take_id=take_id, updated_at=next_timestamp()
+                    )
+                )
                 continue
             store.save_job(
                 replace(

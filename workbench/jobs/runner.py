@@ -56,6 +56,12 @@ class JobSpec:
     warnings: tuple[str, ...] = ()
 
 
+def _log_write_failure(future: concurrent.futures.Future[Any]) -> None:
+    error = future.exception()
+    if error is not None:
+        log.error("Could not record a job state: %s", error, exc_info=error)
+
+
 class JobContext:
     """What a workflow gets: the store, the models, the executor, and ways to report progress."""
 
@@ -87,8 +93,9 @@ class JobContext:
         """Run blocking I/O (an fsynced store write) off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args, **kwargs))
 
-    async def update_job(self, **changes: Any) -> JobRecord:
-        return await self.runner._save(self.handle, **changes)
+    def update_job(self, **changes: Any) -> JobRecord:
+        """Record a re-derivable job state (e.g. awaiting review once its take is stored); ordered, not awaited."""
+        return self.runner._save_soon(self.handle, **changes)
 
 
 Workflow = Callable[[JobContext], Awaitable[JobRecord]]
@@ -135,9 +142,10 @@ class JobHandle:
         return self.task is not None and self.task.done()
 
     async def wait(self) -> JobRecord:
-        """The job's record once generation ended (awaiting review, failed or cancelled)."""
+        """The job's record once generation ended (awaiting review, failed or cancelled) and is in the store."""
         if self.task is not None:
             await asyncio.shield(self.task)
+        await self.runner.written()
         return self.record
 
     def __await__(self) -> Generator[Any, None, JobRecord]:
@@ -182,6 +190,10 @@ class Runner:
         self.retry = retry or RetryPolicy()
         self.timeout_s = timeout_s
         self.bus = bus or EventBus(store)
+        # One thread writes job states, so they reach the store in the order they happened.
+        self._writer = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="workbench-jobs"
+        )
         self._handles: dict[str, JobHandle] = {}
         self._active_assets: dict[tuple[str, str], str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -231,6 +243,10 @@ class Runner:
     async def __aexit__(self, *exc: object) -> None:
         await self.shutdown()
 
+    async def written(self) -> None:
+        """Wait until every job state recorded so far has reached the store."""
+        await asyncio.wrap_future(self._writer.submit(lambda: None))
+
     async def join(self) -> list[JobRecord]:
         """Wait until every submitted job has finished generating; returns their records."""
         while True:
@@ -238,6 +254,7 @@ class Runner:
             if not pending:
                 break
             await asyncio.gather(*pending, return_exceptions=True)
+        await self.written()
         await self.bus.flush()
         return [h.record for h in self._handles.values()]
 
@@ -249,6 +266,7 @@ class Runner:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        await self.written()
         if self._loop is not None:
             await self.bus.flush()
         if self._lease is not None:
@@ -256,6 +274,7 @@ class Runner:
             self._lease = None
         if self._own_executor:
             self.executor.shutdown(wait=False, cancel_futures=True)
+        self._writer.shutdown(wait=True)
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
@@ -338,10 +357,10 @@ class Runner:
     async def _run(self, handle: JobHandle, workflow: Workflow) -> JobRecord:
         key = (handle.lecture_id, handle.asset_id)
         try:
-            await self._save(handle)  # persist "queued"
+            self._save_soon(handle)  # persist "queued"
             assert self._semaphore is not None
             async with self._semaphore:
-                await self._save(handle, status=JobStatus.RUNNING, attempts=1)
+                self._save_soon(handle, status=JobStatus.RUNNING, attempts=1)
                 self._publish(handle, EventType.JOB_STARTED, "Started generating.")
                 return await self._attempts(handle, workflow)
         except asyncio.CancelledError:
@@ -374,7 +393,7 @@ class Runner:
         attempt = 1
         while True:
             if attempt > 1:
-                await self._save(handle, attempts=attempt)
+                self._save_soon(handle, attempts=attempt)
             try:
                 async with asyncio.timeout(self.timeout_s):
                     return await workflow(JobContext(self, handle, attempt))
@@ -406,14 +425,29 @@ class Runner:
         payload = {"detail": detail} if detail else {}
         self._publish(handle, event, message, payload)
 
+    def _save_soon(self, handle: JobHandle, **changes: Any) -> JobRecord:
+        """Record a job state that recovery can re-derive (queued, running, awaiting review) without waiting.
+
+        Writes go through one writer thread, so they land in order; they skip the folder fsync.
+        """
+        record = self._change(handle, **changes)
+        future = self._writer.submit(self.store.save_job, record, durable=False)
+        future.add_done_callback(_log_write_failure)
+        return record
+
     async def _save(self, handle: JobHandle, **changes: Any) -> JobRecord:
+        """Record a job state durably and wait for it (final states: failed, cancelled)."""
+        record = self._change(handle, **changes)
+        await asyncio.wrap_future(self._writer.submit(self.store.save_job, record))
+        return record
+
+    @staticmethod
+    def _change(handle: JobHandle, **changes: Any) -> JobRecord:
         if changes:
             handle.record = replace(
                 handle.record, updated_at=next_timestamp(handle.record.updated_at), **changes
             )
-        record = handle.record
-        await asyncio.get_running_loop().run_in_executor(None, self.store.save_job, record)
-        return record
+        return handle.record
 
     def _publish(
         self, handle: JobHandle, type_: EventType, message: str, payload: Mapping[str, Any] | None = None

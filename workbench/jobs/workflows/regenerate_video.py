@@ -77,7 +77,7 @@ async def regenerate_video(ctx: JobContext) -> JobRecord:
         if store.takes(asset_id=job.asset_id).query("take_id == @take_id").empty:
             result.path.unlink(missing_ok=True)  # nothing half-written: no file without its take record
         raise
-    record = await asyncio.shield(ctx.update_job(status=JobStatus.AWAITING_REVIEW, take_id=take.id))
+    record = ctx.update_job(status=JobStatus.AWAITING_REVIEW, take_id=take.id)
     ctx.publish(
         EventType.VIDEO_PREVIEW,
         "Preview ready: review it, then accept or reject.",
