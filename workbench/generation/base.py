@@ -8,7 +8,7 @@ it must then remove any partial output before re-raising. CPU work must never ru
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -54,6 +54,13 @@ class GenerationRequest:
     quality: str = "standard"
     #: Named areas of the starting image (``StartingImage.regions``) that directions may target.
     regions: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    #: The workbench job this generation belongs to (providers that take idempotency keys can use it).
+    job_id: str | None = None
+    #: A provider job started by an earlier, interrupted run: poll it instead of creating (and paying for)
+    #: a new one. Only for backends whose ``BackendInfo.resumable`` is true.
+    resume_provider_job_id: str | None = None
+    #: Await this with the provider's job id the moment it exists; it is journaled durably before returning.
+    on_provider_job: Callable[[str], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ class BackendInfo:
     supports: frozenset[str] = frozenset({"movie_directions", "duration_s", "resolution", "fps", "seed"})
     local: bool = True
     description: str = ""
+    #: True when an interrupted generation can be resumed from its provider job id (hosted models).
+    resumable: bool = False
 
 
 @runtime_checkable

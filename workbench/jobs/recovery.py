@@ -11,10 +11,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from workbench.domain.clock import next_timestamp
-from workbench.domain.jobs import ACTIVE_JOB_STATUSES, JobStatus
+from workbench.domain.jobs import ACTIVE_JOB_STATUSES, JobRecord, JobStatus
 from workbench.domain.models import TakeStatus
 from workbench.errors import NotFoundError
 from workbench.jobs.bus import EventBus
@@ -31,10 +32,19 @@ INTERRUPTED_MESSAGE = "Interrupted: the kernel or process running this job stopp
 class RecoveryReport:
     interrupted: tuple[str, ...] = ()
     completed_accepts: tuple[str, ...] = ()
+    #: Orphaned jobs whose provider job can be polled again; the caller resumes them.
+    resumable: tuple[JobRecord, ...] = ()
 
 
-def recover_store(store: LectureStore, bus: EventBus | None = None) -> RecoveryReport:
+def recover_store(
+    store: LectureStore,
+    bus: EventBus | None = None,
+    *,
+    resumable: Callable[[JobRecord], bool] | None = None,
+) -> RecoveryReport:
+    """Repair what crashes left behind (see the module docstring); ``resumable`` picks jobs to hand back."""
     interrupted: list[str] = []
+    to_resume: list[JobRecord] = []
     completed: list[str] = []
     with store.writing():
         takes_by_job = {row["job_id"]: row["take_id"] for row in store.takes().to_dict("records")}
@@ -78,4 +88,4 @@ def recover_store(store: LectureStore, bus: EventBus | None = None) -> RecoveryR
                 continue
             if decided is not TakeStatus.PENDING:
                 store.save_job(replace(job, status=JobStatus(str(decided)), updated_at=next_timestamp()))
-    return RecoveryReport(tuple(interrupted), tuple(completed))
+    return RecoveryReport(tuple(interrupted), tuple(completed), tuple(to_resume))

@@ -93,6 +93,15 @@ class JobContext:
         """Run blocking I/O (an fsynced store write) off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args, **kwargs))
 
+    async def record_provider_job(self, provider_job_id: str) -> None:
+        """Journal a hosted model's job id durably, so a restarted kernel resumes it instead of paying again."""
+        await self.runner._save(self.handle, provider_job_id=provider_job_id)
+        self.publish(
+            EventType.JOB_PROGRESS,
+            f"Submitted to the provider (job {provider_job_id}).",
+            {"fraction": 0.0, "provider_job_id": provider_job_id},
+        )
+
     def update_job(self, **changes: Any) -> JobRecord:
         """Record a re-derivable job state (e.g. awaiting review once its take is stored); ordered, not awaited."""
         return self.runner._save_soon(self.handle, **changes)
@@ -233,8 +242,39 @@ class Runner:
             self._ensure_lease()
             from workbench.jobs.recovery import recover_store
 
-            recover_store(self.store, self.bus)
+            report = recover_store(self.store, self.bus, resumable=self._resumable)
+            for job in report.resumable:
+                self._resume(job)
         return loop
+
+    def _resumable(self, job: JobRecord) -> bool:
+        model = str(job.settings.get("model", ""))
+        return (
+            bool(job.provider_job_id) and model in self.registry and self.registry.get(model).info.resumable
+        )
+
+    def _resume(self, job: JobRecord) -> JobHandle:
+        """Take over an interrupted job whose provider job is still running: poll it, do not start another."""
+        from workbench.domain.models import SettingSource, VideoSettings
+        from workbench.jobs.workflows.regenerate_video import regenerate_video
+
+        resolved = ResolvedSettings(
+            VideoSettings.from_dict(job.settings), {k: SettingSource(v) for k, v in job.provenance.items()}
+        )
+        spec = JobSpec(job.kind, job.lecture_id, job.asset_id, job.user, dict(job.overrides), resolved)
+        record = replace(
+            job, status=JobStatus.QUEUED, runner=self.runner_id, updated_at=next_timestamp(job.updated_at)
+        )
+        handle = JobHandle(self, record, spec)
+        self._handles[job.id] = handle
+        self._active_assets[(job.lecture_id, job.asset_id)] = job.id
+        self._publish(
+            handle,
+            EventType.JOB_QUEUED,
+            f"Resuming after a restart: polling provider job {job.provider_job_id}.",
+        )
+        handle.task = asyncio.get_running_loop().create_task(self._run(handle, regenerate_video), name=job.id)
+        return handle
 
     async def __aenter__(self) -> Runner:
         self._bind()
