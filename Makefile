@@ -10,10 +10,15 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: venv chromium demo lab test lint format bench clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+$(STAMP): pyproject.toml jupyter-settings.json
+	@# Debian's python3 may lack ensurepip (package python3-venv): fall back to virtualenv from PyPI.
+	$(PYTHON) -m venv $(VENV) || ($(PYTHON) -m pip install --quiet --user virtualenv && $(PYTHON) -m virtualenv $(VENV))
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@# JupyterLab must not detach off-screen outputs (videos, dialogs): windowing mode "none" for this venv.
+	mkdir -p $(dir $(LAB_SETTINGS)) && cp jupyter-settings.json $(LAB_SETTINGS)
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -29,7 +34,7 @@ demo: venv
 	$(VENV)/bin/workbench demo init $(DEMO_STORE)
 
 lab: venv demo
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)"
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/review.ipynb
 
 lint: venv
 	$(VENV)/bin/ruff check .
