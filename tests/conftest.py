@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from workbench import Lecture, Project, Resolution, TimelineClip, VideoAsset, Vi
 from workbench.demo.slides import SlideSpec, draw_slide
 
 OWNER = "ada"
+# Every process the suite starts (papermill kernels, the JupyterLab server's kernels) acts as this user.
+os.environ["WORKBENCH_USER"] = OWNER
 
 
 @pytest.fixture(autouse=True)

@@ -111,6 +111,9 @@ class VideoBackend(Protocol):
         """
         ...
 
+    # Optional: ``describe(settings, regions) -> str`` says in words how the model reads the directions
+    # (the editor shows it as "Camera plan: …"). Not part of the protocol so hosted models need not have it.
+
     async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
         """Produce ``request.output_path``. Missing/corrupt image → ``StartingImageMissingError``."""
         ...

@@ -16,7 +16,9 @@ class VideoView(v.Html):
         self._css_class = css_class
         self._width = width
         self.url: str | None = None
-        super().__init__(tag="div", class_=f"{css_class}-wrap", children=[self._empty()])
+        super().__init__(
+            tag="div", class_=f"{css_class}-wrap", style_="overflow:hidden", children=[self._empty()]
+        )
 
     def _empty(self) -> v.Html:
         return v.Html(
@@ -43,6 +45,9 @@ class VideoView(v.Html):
                     "playsinline": True,
                     "muted": True,
                 },
-                style_=f"width:{self._width};max-height:360px;background:#000;border-radius:4px",
+                style_=(
+                    f"display:block;width:{self._width};max-width:100%;height:auto;max-height:360px;"
+                    "object-fit:contain;background:#000;border-radius:4px"
+                ),
             )
         ]

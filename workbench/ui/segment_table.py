@@ -92,7 +92,7 @@ class SegmentTable(v.Card):
             row.model,
             f"{row.duration_s:g} s",
             status,
-            row.updated_at[:19].replace("T", " ") or "—",
+            _when(row.updated_at),
             previews,
         ]
         tr = v.Html(
@@ -105,3 +105,8 @@ class SegmentTable(v.Card):
         )
         tr.on_event("click", lambda *_: self._on_select(row.asset_id))
         return tr
+
+
+def _when(timestamp: str) -> str:
+    """``2026-11-24 15:17`` from an ISO timestamp (UTC), or a dash."""
+    return timestamp[:16].replace("T", " ") if timestamp else "—"

@@ -83,28 +83,21 @@ class ReviewWorkbench(v.Container):
             children=[
                 *banner,
                 header,
+                self.table,
                 v.Row(
+                    class_="mt-1",
                     children=[
+                        v.Col(cols=12, md=7, children=[self.editor]),
                         v.Col(
                             cols=12,
-                            lg=5,
+                            md=5,
                             children=[
-                                self.table,
-                                v.Html(tag="div", class_="mt-3", children=[self.progress_log]),
-                            ],
-                        ),
-                        v.Col(
-                            cols=12,
-                            lg=7,
-                            children=[
-                                self.editor,
-                                v.Html(tag="div", class_="mt-3"),
                                 committed,
-                                v.Html(tag="div", class_="mt-3"),
-                                self.takes,
+                                v.Html(tag="div", class_="mt-3", children=[self.progress_log]),
+                                v.Html(tag="div", class_="mt-3", children=[self.takes]),
                             ],
                         ),
-                    ]
+                    ],
                 ),
                 self.dialog,
             ],
@@ -320,14 +313,16 @@ class ReviewWorkbench(v.Container):
         values = {k: str(val) for k, val in resolved.settings.to_dict().items()}
         warnings: tuple[str, ...] = ()
         summary = ""
+        image = session.committed.starting_image(session.asset(asset_id).starting_image_id)
+        regions = dict(image.regions) if image else None
         if "movie_directions" not in self.field_errors and resolved.settings.model in session.runner.registry:
             backend = session.runner.registry.get(resolved.settings.model)
             with contextlib.suppress(WorkbenchError):
-                warnings = tuple(backend.check(resolved.settings))
-            describe = getattr(backend, "describe", None)
+                warnings = tuple(backend.check(resolved.settings, regions))
+            describe = getattr(backend, "describe", None)  # optional: models that can explain their reading
             if callable(describe):
-                with contextlib.suppress(Exception):
-                    summary = str(describe(resolved.settings))
+                with contextlib.suppress(WorkbenchError):
+                    summary = str(describe(resolved.settings, regions))
         problem = None
         if thumb is None:
             asset = session.asset(asset_id)
