@@ -34,8 +34,12 @@ def big_lecture(root: Path) -> LectureStore:
     store = init_demo_store(root, render_videos=False).store
     lecture = store.lecture(DEMO_LECTURE_ID)
     base = [a for a in lecture.videos if a.starting_image_id]
-    videos = tuple(dataclasses.replace(base[i % len(base)], id=f"seg-{i + 1:02d}", seed=i) for i in range(SEGMENTS))
-    store.commit_lecture(dataclasses.replace(lecture, videos=videos, timeline=()), expected_version=lecture.version)
+    videos = tuple(
+        dataclasses.replace(base[i % len(base)], id=f"seg-{i + 1:02d}", seed=i) for i in range(SEGMENTS)
+    )
+    store.commit_lecture(
+        dataclasses.replace(lecture, videos=videos, timeline=()), expected_version=lecture.version
+    )
     return store
 
 

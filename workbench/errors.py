@@ -16,6 +16,7 @@ __all__ = [
     "InvalidSettingError",
     "JobBusyError",
     "JobError",
+    "ModelConfigError",
     "NotFoundError",
     "OwnershipError",
     "StartingImageMissingError",
@@ -64,6 +65,10 @@ class InvalidSettingError(ValidationError):
 
 class UnknownModelError(ValidationError):
     """A model name that no backend is registered for; the message lists the known ones."""
+
+
+class ModelConfigError(ValidationError):
+    """A ``models.json`` that cannot be used; the message names the file and the key to fix."""
 
 
 # -- access and state --------------------------------------------------------------------------------------

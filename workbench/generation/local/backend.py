@@ -1,0 +1,152 @@
+"""The default video model: camera moves on the starting image, rendered locally (no GPU, no network).
+
+The async :meth:`LocalCameraBackend.generate` only coordinates: the CPU work is :func:`render_video` in
+``request.executor`` (default: this backend's own thread pool). With a thread pool, progress reaches the
+callback on the event loop's thread and cancelling the awaiting task stops the render within a frame. With
+other executors (a process pool, Dask) neither can cross, so progress is silent and a cancelled render runs
+to its end before its output is deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from workbench.domain.defaults import DEFAULT_VIDEO_MODEL
+from workbench.domain.models import VideoSettings
+from workbench.domain.settings import validate_settings
+from workbench.generation.base import (
+    BackendInfo,
+    GenerationRequest,
+    GenerationResult,
+    Progress,
+    ProgressCallback,
+)
+from workbench.generation.local.directions import describe_directions
+from workbench.generation.local.encoder import quality_for
+from workbench.generation.local.render import RenderReport, render_video
+
+__all__ = ["LocalCameraBackend"]
+
+#: How long a cancelled generate waits for the render thread to stop and clean up before giving up on it.
+CANCEL_WAIT_S = 30.0
+
+
+class LocalCameraBackend:
+    """The ``local-camera`` model. See :mod:`workbench.generation.local.directions` for what it understands."""
+
+    info = BackendInfo(
+        name=DEFAULT_VIDEO_MODEL,
+        label="Camera moves on the starting image (local, no GPU)",
+        supports=frozenset({"movie_directions", "duration_s", "resolution", "fps", "seed"}),
+        local=True,
+        description=(
+            "Zooms, pans, tilts, rolls and fades over the starting image, rendered on this machine in seconds. "
+            "It animates the camera, not the content."
+        ),
+    )
+
+    def __init__(self, *, max_workers: int = 1) -> None:
+        self._max_workers = max_workers
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def check(
+        self, settings: VideoSettings, regions: Mapping[str, tuple[float, float, float, float]] | None = None
+    ) -> tuple[str, ...]:
+        """Warnings about the directions (words not understood…); raises InvalidSettingError for bad settings.
+
+        Without ``regions`` the image's region names are unknown, so "on the diagram" is not flagged here.
+        """
+        validate_settings(settings)
+        return describe_directions(settings.movie_directions, regions, seed=settings.seed).warnings
+
+    def describe(
+        self, settings: VideoSettings, regions: Mapping[str, tuple[float, float, float, float]] | None = None
+    ) -> str:
+        """How the directions will be read, in words (the editor shows it as "Camera plan: …")."""
+        return describe_directions(settings.movie_directions, regions, seed=settings.seed).summary
+
+    async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
+        validate_settings(request.settings)
+        quality_for(request.quality)
+        loop = asyncio.get_running_loop()
+        executor = request.executor or self._default_executor()
+        in_process = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
+        cancel = threading.Event() if in_process else None
+        started = time.perf_counter()
+        job = executor.submit(
+            render_video,
+            request.image_path,
+            request.output_path,
+            request.settings,
+            regions=dict(request.regions),
+            quality=request.quality,
+            progress=_on_loop(loop, progress) if in_process else None,
+            cancel=cancel,
+        )
+        waiter = asyncio.wrap_future(job)
+        waiter.add_done_callback(_retrieve)
+        try:
+            report: RenderReport = await asyncio.shield(waiter)
+        except asyncio.CancelledError:
+            if cancel is not None:
+                cancel.set()
+            job.cancel()
+            # Covers a render that finished just before it could see the cancel.
+            job.add_done_callback(lambda done: _discard_output(done, Path(request.output_path)))
+            if in_process and not job.done():
+                await asyncio.wait({waiter}, timeout=CANCEL_WAIT_S)
+            raise
+        return GenerationResult(
+            path=report.path,
+            frame_count=report.frame_count,
+            fps=float(report.fps),
+            width=report.width,
+            height=report.height,
+            codec=report.codec,
+            size_bytes=report.size_bytes,
+            timings={**report.timings, "wall_s": time.perf_counter() - started},
+            warnings=report.warnings,
+        )
+
+    def shutdown(self) -> None:
+        """Stop the default thread pool (renders in progress finish first)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+    def _default_executor(self) -> concurrent.futures.Executor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=self._max_workers, thread_name_prefix="local-camera"
+                )
+            return self._executor
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop, callback: ProgressCallback) -> ProgressCallback:
+    """Deliver progress from the render thread to ``callback`` on the event loop's thread."""
+
+    def deliver(report: Progress) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening any more
+            loop.call_soon_threadsafe(callback, report)
+
+    return deliver
+
+
+def _retrieve(future: asyncio.Future[RenderReport]) -> None:
+    """Mark a late failure as seen (after a cancel nobody awaits it), so asyncio does not log it."""
+    if not future.cancelled():
+        future.exception()
+
+
+def _discard_output(job: concurrent.futures.Future[RenderReport], output_path: Path) -> None:
+    if not job.cancelled() and job.exception() is None:
+        output_path.unlink(missing_ok=True)

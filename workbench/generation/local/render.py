@@ -1,0 +1,348 @@
+"""The renderer: starting image + settings → MP4, as one plain, picklable function.
+
+:func:`render_video` takes only picklable arguments so it can run in a thread, a process pool or a Dask
+worker. Where progress and cancellation cannot cross (a process), pass ``progress=None, cancel=None``.
+
+A producer thread warps frames into a bounded queue while this thread encodes them, so warping hides in the
+gaps x264 leaves on the cores and the whole render costs little more than encoding alone. Three details make
+that work (each measured on 2 cores): the warping thread runs at the lowest CPU priority (Linux, where nice is
+per thread) so it never delays x264; OpenCV is single-threaded during the frame loop (its worker threads would
+compete at normal priority); and frame buffers are recycled once FFmpeg has let go of them.
+
+The output appears atomically: frames go to ``.<stem>.partial<suffix>`` beside ``output_path`` and are
+renamed into place only when complete; on any error or cancellation the partial file is removed.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from workbench.domain.models import VideoSettings
+from workbench.domain.settings import validate_settings
+from workbench.errors import GenerationCancelledError, GenerationError
+from workbench.generation.base import Progress, ProgressCallback
+from workbench.generation.local.camera import CameraPath, CameraPose, plan_camera_path
+from workbench.generation.local.directions import describe_directions
+from workbench.generation.local.encoder import EncoderQuality, H264Writer, quality_for
+from workbench.generation.local.frames import new_i420_buffer, warp_frame
+from workbench.generation.local.source import SourcePlanes, load_starting_image
+
+__all__ = ["CancelFlag", "RenderReport", "partial_path_for", "render_video"]
+
+#: Frames between two progress reports (a quarter second at 24 fps).
+PROGRESS_EVERY = 6
+#: Frames the warping thread may run ahead of the encoder (each is one output-size I420 buffer).
+QUEUE_FRAMES = 8
+#: The warping thread's nice value (Linux): it gets only the CPU time x264 leaves idle.
+WARP_NICE = 19
+_POLL_S = 0.05
+# A pooled buffer is free when only the caller holds it: its local name plus getrefcount's argument.
+_UNSHARED_REFS = 2
+
+Frames = queue.Queue[np.ndarray | BaseException]
+
+
+class CancelFlag(Protocol):
+    """Anything with ``is_set()``: a ``threading.Event``, a ``multiprocessing`` event, a Dask ``Event``."""
+
+    def is_set(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    """What :func:`render_video` produced. ``timings`` are seconds: load_s, render_s, total_s and the
+    breakdown warp_s (warping thread busy), encode_s (encoder busy), wait_s (encoder starved)."""
+
+    path: Path
+    frame_count: int
+    fps: int
+    width: int
+    height: int
+    size_bytes: int
+    codec: str = "h264"
+    timings: Mapping[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    summary: str = ""
+
+
+def partial_path_for(output_path: str | Path) -> Path:
+    """Where the video is written before it is complete (same folder, so the final rename is atomic)."""
+    output_path = Path(output_path)
+    return output_path.with_name(f".{output_path.stem}.partial{output_path.suffix or '.mp4'}")
+
+
+def render_video(
+    image_path: str | Path,
+    output_path: str | Path,
+    settings: VideoSettings,
+    *,
+    regions: Mapping[str, tuple[float, float, float, float]] | None = None,
+    quality: str | EncoderQuality = "standard",
+    progress: ProgressCallback | None = None,
+    cancel: CancelFlag | None = None,
+) -> RenderReport:
+    """Render ``settings.movie_directions`` over the starting image into ``output_path`` (an MP4).
+
+    Raises :class:`InvalidSettingError` for unusable settings or quality, :class:`StartingImageMissingError`
+    for a missing or corrupt image, :class:`GenerationCancelledError` once ``cancel`` is set. ``progress``
+    is called from this thread. Nothing is left at ``output_path`` unless it returns.
+    """
+    started = time.perf_counter()
+    validate_settings(settings)
+    encoder_quality = quality_for(quality)
+    output_path = Path(output_path)
+    if not output_path.parent.is_dir():
+        raise GenerationError(
+            "The folder for the video does not exist. Check the store is mounted.",
+            detail=str(output_path.parent),
+        )
+    frame_count = settings.frame_count
+    size = (settings.resolution.width, settings.resolution.height)
+    _check(cancel)
+    _report(progress, Progress(0.0, "Loading the starting image", 0, frame_count))
+    rgb = load_starting_image(image_path)
+    plan = describe_directions(settings.movie_directions, regions or {}, seed=settings.seed)
+    path = plan_camera_path(plan, (rgb.shape[1], rgb.shape[0]), size, frame_count, settings.fps)
+    source = SourcePlanes.from_rgb(rgb, path.mip_level)
+    del rgb
+    loaded = time.perf_counter()
+
+    partial = partial_path_for(output_path)
+    try:
+        stats = _render_frames(path, source, partial, encoder_quality, progress, cancel)
+        _check(cancel)
+        os.replace(partial, output_path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    done = time.perf_counter()
+    _report(progress, Progress(1.0, "Done", frame_count, frame_count))
+    return RenderReport(
+        path=output_path,
+        frame_count=frame_count,
+        fps=settings.fps,
+        width=size[0],
+        height=size[1],
+        size_bytes=output_path.stat().st_size,
+        timings={"load_s": loaded - started, "render_s": done - loaded, "total_s": done - started, **stats},
+        warnings=plan.warnings + path.warnings,
+        summary=plan.summary,
+    )
+
+
+def _render_frames(
+    path: CameraPath,
+    source: SourcePlanes,
+    target: Path,
+    quality: EncoderQuality,
+    progress: ProgressCallback | None,
+    cancel: CancelFlag | None,
+) -> dict[str, float]:
+    """Warp in a producer thread, encode here; the producer is always stopped and joined before returning."""
+    frames: Frames = queue.Queue(maxsize=QUEUE_FRAMES)
+    stop = threading.Event()
+    pool = _BufferPool(*path.output_size)
+    producer = _FrameProducer(path.poses, source, pool, frames, stop, cancel)
+    with _OPENCV_THREADS.single():
+        producer.start()
+        try:
+            encode_s, wait_s = _encode(frames, producer, pool, target, path, quality, progress, cancel)
+        finally:
+            stop.set()
+            _drain(frames)
+            producer.join()
+    return {"warp_s": producer.busy_s, "encode_s": encode_s, "wait_s": wait_s}
+
+
+def _encode(
+    frames: Frames,
+    producer: threading.Thread,
+    pool: _BufferPool,
+    target: Path,
+    path: CameraPath,
+    quality: EncoderQuality,
+    progress: ProgressCallback | None,
+    cancel: CancelFlag | None,
+) -> tuple[float, float]:
+    """Encode every frame as it arrives; returns seconds spent encoding and seconds waiting for frames."""
+    total = len(path.poses)
+    width, height = path.output_size
+    encode_s = wait_s = 0.0
+    with H264Writer(target, width, height, round(path.fps), quality) as writer:
+        for index in range(total):
+            t0 = time.perf_counter()
+            frame = _next_frame(frames, producer, cancel)
+            t1 = time.perf_counter()
+            writer.write(frame)
+            pool.give_back(frame)
+            del frame
+            encode_s += time.perf_counter() - t1
+            wait_s += t1 - t0
+            done = index + 1
+            if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+                _report(
+                    progress, Progress(0.99 * done / total, f"Rendered frame {done} of {total}", done, total)
+                )
+        _check(cancel)
+        flush_started = time.perf_counter()
+    return encode_s + time.perf_counter() - flush_started, wait_s
+
+
+def _next_frame(frames: Frames, producer: threading.Thread, cancel: CancelFlag | None) -> np.ndarray:
+    while True:
+        _check(cancel)
+        try:
+            item = frames.get(timeout=_POLL_S)
+        except queue.Empty:
+            if not producer.is_alive() and frames.empty():
+                raise GenerationError("The frame renderer stopped unexpectedly.") from None
+            continue
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+
+class _FrameProducer(threading.Thread):
+    """Warps every pose into an I420 buffer and queues it; an error is queued in place of a frame."""
+
+    def __init__(
+        self,
+        poses: tuple[CameraPose, ...],
+        source: SourcePlanes,
+        pool: _BufferPool,
+        frames: Frames,
+        stop: threading.Event,
+        cancel: CancelFlag | None,
+    ) -> None:
+        super().__init__(name="local-camera-frames", daemon=True)
+        self.poses, self.source, self.pool = poses, source, pool
+        self.frames, self.stop, self.cancel = frames, stop, cancel
+        self.busy_s = 0.0
+
+    def run(self) -> None:
+        _lower_priority()
+        try:
+            previous: tuple[CameraPose, np.ndarray] | None = None
+            for pose in self.poses:
+                if self.stop.is_set():
+                    return
+                _check(self.cancel)
+                t0 = time.perf_counter()
+                buffer = self.pool.take()
+                if previous is not None and previous[0] == pose:
+                    np.copyto(buffer, previous[1])  # a hold: same picture, no warp
+                else:
+                    warp_frame(self.source, pose, buffer)
+                previous = (pose, buffer)
+                self.busy_s += time.perf_counter() - t0
+                self._put(buffer)
+        except BaseException as exc:
+            self._put(exc)
+
+    def _put(self, item: np.ndarray | BaseException) -> None:
+        while not self.stop.is_set():
+            try:
+                self.frames.put(item, timeout=_POLL_S)
+                return
+            except queue.Full:
+                continue
+
+
+class _BufferPool:
+    """I420 buffers for the warping thread, reused once FFmpeg has let go of them.
+
+    A fresh 1.4 MB buffer per frame costs page faults on every frame. The encoder hands each buffer back after
+    encoding, but FFmpeg may hold a reference a while longer (depending on x264's options), so a buffer is
+    reused only when its reference count shows nobody else holds it; otherwise a new one is allocated.
+    """
+
+    def __init__(self, width: int, height: int, keep: int = 2 * QUEUE_FRAMES) -> None:
+        self._size = (width, height)
+        self._keep = keep
+        self._returned: collections.deque[np.ndarray] = collections.deque()  # thread-safe appends and pops
+
+    def take(self) -> np.ndarray:
+        for _ in range(len(self._returned)):
+            try:
+                buffer = self._returned.popleft()
+            except IndexError:
+                break
+            if sys.getrefcount(buffer) <= _UNSHARED_REFS:
+                return buffer
+            self._returned.append(buffer)
+        return new_i420_buffer(*self._size)
+
+    def give_back(self, buffer: np.ndarray) -> None:
+        self._returned.append(buffer)
+        while len(self._returned) > self._keep:
+            with contextlib.suppress(IndexError):
+                self._returned.popleft()
+
+
+class _OpenCvThreads:
+    """Runs OpenCV single-threaded while any render is in its frame loop, then restores the old setting.
+
+    OpenCV's thread count is process-wide, and its worker threads would compete with x264 at normal priority
+    while the warping thread itself yields. Counted, so overlapping renders restore it when the last one ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = 0
+
+    @contextlib.contextmanager
+    def single(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._saved = cv2.getNumThreads()
+                cv2.setNumThreads(1)
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    cv2.setNumThreads(self._saved)
+
+
+_OPENCV_THREADS = _OpenCvThreads()
+
+
+def _lower_priority() -> None:
+    """Give the calling thread the lowest CPU priority (Linux, where nice is per thread; elsewhere a no-op)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WARP_NICE)
+
+
+def _drain(frames: Frames) -> None:
+    while True:
+        try:
+            frames.get_nowait()
+        except queue.Empty:
+            return
+
+
+def _check(cancel: CancelFlag | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise GenerationCancelledError("The generation was cancelled; nothing was saved.")
+
+
+def _report(progress: ProgressCallback | None, report: Progress) -> None:
+    if progress is not None:
+        progress(report)
