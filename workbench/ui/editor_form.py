@@ -59,6 +59,8 @@ class EditorForm(v.Card):
         self._on_edit = on_edit
         self.state: EditorState | None = None
         self._rendering = False
+        self._shown_warnings: tuple[str, ...] | None = None
+        self._shown_image: tuple[str | None, str | None] | None = None
         self.heading = v.CardTitle(class_="text-subtitle-1 wb-editor-title", children=["Segment"])
         self.directions = _stop_keys(
             v.Textarea(
@@ -233,7 +235,10 @@ class EditorForm(v.Card):
                 self.regenerate_btn.loading = state.busy
                 self.cancel_btn.style_ = "" if state.busy else "display:none"
                 self.reset_btn.disabled = not state.has_draft
-                self.image_panel.children = self._image(state)
+                image_key = (state.image_url, state.image_problem)
+                if image_key != self._shown_image:
+                    self._shown_image = image_key
+                    self.image_panel.children = self._image(state)
         finally:
             self._rendering = False
 

@@ -7,7 +7,9 @@ the browser; errors are shown in words, with their detail beneath, never as a ba
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import itertools
+import time
+from dataclasses import dataclass, field
 
 import ipyvuetify as v
 
@@ -37,6 +39,7 @@ class LogEntry:
     message: str
     detail: str | None = None
     segment: str | None = None
+    id: int = field(default_factory=itertools.count().__next__, compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -54,6 +57,8 @@ class ProgressLog(v.Card):
         self._dirty = False
         self._timer: asyncio.TimerHandle | None = None
         self._bar_state: tuple[int, str, bool] | None = None
+        self._last_flush = 0.0
+        self._rendered: dict[int, v.Html] = {}  # entry id → its widget, reused across renders
         self.bar = v.ProgressLinear(
             v_model=0, model_value=0, active=False, height=6, color="primary", class_="wb-progress"
         )
@@ -128,15 +133,23 @@ class ProgressLog(v.Card):
         except RuntimeError:
             self.flush()
             return
-        if self._timer is None:
-            self._timer = loop.call_later(self.flush_interval_s, self.flush)
+        if self._timer is not None:
+            return
+        wait = self.flush_interval_s - (time.monotonic() - self._last_flush)
+        if wait <= 0:  # quiet until now: show it at once; a burst that follows is batched
+            self.flush()
+        else:
+            self._timer = loop.call_later(wait, self.flush)
 
     def flush(self) -> None:
         """Render pending entries now."""
+        if self._timer is not None:
+            self._timer.cancel()
         self._timer = None
         if not self._dirty:
             return
         self._dirty = False
+        self._last_flush = time.monotonic()
         state = self._bar_state
         with self.hold_sync():
             if state is not None:
@@ -145,7 +158,9 @@ class ProgressLog(v.Card):
                 self.bar.model_value = percent
                 self.bar.active = active
                 self.bar_label.children = [label]
-            self.list.children = [_render(e) for e in reversed(self.entries)]
+            widgets = {e.id: self._rendered.get(e.id) or _render(e) for e in self.entries}
+            self._rendered = widgets
+            self.list.children = [widgets[e.id] for e in reversed(self.entries)]
 
 
 def _clock(timestamp: str) -> str:

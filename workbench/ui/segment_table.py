@@ -37,6 +37,8 @@ class SegmentTable(v.Card):
         self._on_select = on_select
         self.rows: list[SegmentRow] = []
         self.selected: str | None = None
+        # Row widgets are reused while their data is unchanged: new widgets cost a comm message and a view.
+        self._row_widgets: dict[str, tuple[SegmentRow, bool, v.Html]] = {}
         self.body = v.Html(tag="tbody", children=[])
         head = v.Html(
             tag="thead",
@@ -61,7 +63,16 @@ class SegmentTable(v.Card):
 
     def render(self, rows: Sequence[SegmentRow], selected: str | None) -> None:
         self.rows, self.selected = list(rows), selected
-        self.body.children = [self._row(r) for r in self.rows]
+        widgets = []
+        for row in self.rows:
+            chosen = row.asset_id == selected
+            cached = self._row_widgets.get(row.asset_id)
+            if cached is None or cached[0] != row or cached[1] != chosen:
+                cached = (row, chosen, self._row(row))
+                self._row_widgets[row.asset_id] = cached
+            widgets.append(cached[2])
+        if widgets != list(self.body.children):
+            self.body.children = widgets
 
     def _row(self, row: SegmentRow) -> v.Html:
         thumb = (

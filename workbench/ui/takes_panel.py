@@ -21,7 +21,11 @@ class TakesPanel(v.Card):
         self._take_url = take_url
         self.takes: list[Take] = []
         self.playing: str | None = None
+        self._items: dict[tuple[str, str], v.Html] = {}
         self.list = v.Html(tag="div", class_="wb-takes-list", children=[])
+        self._empty = v.Html(
+            tag="div", class_="text-caption pa-2", children=["No takes yet: regenerate to make one."]
+        )
         self.player = VideoView(
             css_class="wb-take-video", placeholder="Pick a take to play it here, beside the committed video."
         )
@@ -36,9 +40,15 @@ class TakesPanel(v.Card):
         if self.playing not in {t.id for t in self.takes}:
             self.playing = None
             self.player.set_url(None)
-        self.list.children = [self._item(t) for t in self.takes] or [
-            v.Html(tag="div", class_="text-caption pa-2", children=["No takes yet: regenerate to make one."])
-        ]
+        items = []
+        for take in self.takes:
+            key = (take.id, str(take.status))
+            if key not in self._items:
+                self._items[key] = self._item(take)
+            items.append(self._items[key])
+        items = items or [self._empty]
+        if items != list(self.list.children):
+            self.list.children = items
 
     def play(self, take_id: str) -> None:
         take = next(t for t in self.takes if t.id == take_id)
