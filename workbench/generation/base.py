@@ -51,7 +51,9 @@ class GenerationRequest:
     settings: VideoSettings
     output_path: Path
     executor: concurrent.futures.Executor | None = None
-    quality: str = "standard"
+    #: Encoder quality for models that have one (the local model: "draft", "standard", "high");
+    #: ``None``: the backend's own default.
+    quality: str | None = None
     #: Named areas of the starting image (``StartingImage.regions``) that directions may target.
     regions: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     #: The workbench job this generation belongs to (providers that take idempotency keys can use it).

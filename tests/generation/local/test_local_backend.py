@@ -190,3 +190,21 @@ async def test_runs_in_a_process_pool_without_progress(
         )
     assert probe(result.path).frames == 24
     assert reports == []
+
+
+async def test_quality_comes_from_the_request_else_the_backend(
+    slide_png: Callable[..., Path], out_dir: Path
+) -> None:
+    """x264 writes its settings into the stream: the CRF in it shows which quality was used."""
+    draft = LocalCameraBackend(quality="draft")
+    try:
+        made_draft = await draft.generate(request(slide_png(), out_dir / "d.mp4"), lambda p: None)
+        made_high = await draft.generate(
+            request(slide_png(), out_dir / "h.mp4", quality="high"), lambda p: None
+        )
+    finally:
+        draft.shutdown()
+    assert b"crf=28.0" in made_draft.path.read_bytes()
+    assert b"crf=18.0" in made_high.path.read_bytes()
+    with pytest.raises(InvalidSettingError):
+        LocalCameraBackend(quality="best")

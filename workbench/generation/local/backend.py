@@ -51,7 +51,9 @@ class LocalCameraBackend:
         ),
     )
 
-    def __init__(self, *, max_workers: int = 1) -> None:
+    def __init__(self, *, max_workers: int = 1, quality: str = "standard") -> None:
+        """``quality`` is the encoder setting for requests that name none (see ``QUALITIES``)."""
+        self.quality = quality_for(quality).name
         self._max_workers = max_workers
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -74,7 +76,7 @@ class LocalCameraBackend:
 
     async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
         validate_settings(request.settings)
-        quality_for(request.quality)
+        quality = quality_for(request.quality or self.quality).name
         loop = asyncio.get_running_loop()
         executor = request.executor or self._default_executor()
         in_process = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
@@ -86,7 +88,7 @@ class LocalCameraBackend:
             request.output_path,
             request.settings,
             regions=dict(request.regions),
-            quality=request.quality,
+            quality=quality,
             progress=_on_loop(loop, progress) if in_process else None,
             cancel=cancel,
         )

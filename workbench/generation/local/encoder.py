@@ -3,7 +3,8 @@
 libx264, yuv420p, even sizes, constant frame rate, ``moov`` before ``mdat`` (``+faststart``, so a preview
 starts before the whole file has arrived), and BT.709 colour tags matching :mod:`.frames`' conversion.
 
-Quality (``GenerationRequest.quality``), from fastest to smallest and sharpest:
+Quality (``render_video(quality=...)``, ``LocalCameraBackend(quality=...)`` or ``GenerationRequest.quality``),
+from fastest to smallest and sharpest:
 
 - ``"draft"``: preset superfast, CRF 28. Quick looks; about 1.3× the speed of standard.
 - ``"standard"`` (default): preset veryfast, CRF 23.
