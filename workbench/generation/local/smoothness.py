@@ -19,7 +19,19 @@ import numpy as np
 
 from workbench.generation.local.camera import CameraPose
 
-__all__ = ["MotionStats", "frame_motions", "measure_motion", "planned_motions", "read_luma_frames"]
+__all__ = [
+    "REVERSAL_TOLERANCE_PX",
+    "MotionStats",
+    "frame_motions",
+    "measure_motion",
+    "planned_motions",
+    "read_luma_frames",
+]
+
+
+#: How far (px) a probe must move against the planned direction to count as a reversal. x264 may leave a
+#: 0.06 px step out entirely (a skipped block: measured motion 0.000), which is a pause, not a reversal.
+REVERSAL_TOLERANCE_PX = 0.02
 
 
 @dataclass(frozen=True)
@@ -28,8 +40,9 @@ class MotionStats:
 
     ``excess_accel`` is the RMS frame-to-frame acceleration beyond the planned path's own (px/frame²);
     ``velocity_error`` the RMS difference from the planned per-frame motion; ``max_path_error`` the largest
-    drift of the accumulated motion from the planned one; ``reversals`` how often a probe moved against the
-    planned direction while the plan moved it by more than 0.05 px.
+    drift of the accumulated motion from the planned one; ``reversals`` how often a probe moved backwards
+    (by more than ``REVERSAL_TOLERANCE_PX`` along the planned direction) while the plan moved it by more than
+    0.05 px.
     """
 
     excess_accel: float
@@ -115,6 +128,7 @@ def measure_motion(
         track, track_plan = _apply(m, track), _apply(mp, track_plan)
         worst = max(worst, float(np.max(np.linalg.norm(track - track_plan, axis=-1))))
     speed_plan = np.linalg.norm(vel_plan, axis=-1)
-    against = np.sum(vel * vel_plan, axis=-1) < 0
+    along_plan = np.sum(vel * vel_plan, axis=-1) / np.maximum(speed_plan, 1e-12)
+    against = along_plan < -REVERSAL_TOLERANCE_PX
     reversals = int(np.sum(against & (speed_plan > 0.05)))
     return MotionStats(excess, velocity_error, worst, reversals, len(measured) + 1)
