@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from workbench.errors import UnknownModelError
 from workbench.generation.base import BackendInfo, VideoBackend
@@ -38,8 +39,15 @@ class BackendRegistry:
         return [self._backends[name].info for name in self.names()]
 
 
-def default_registry() -> BackendRegistry:
-    """A registry with the embedded local model (``DEFAULT_VIDEO_MODEL``)."""
+def default_registry(store_root: str | Path | None = None) -> BackendRegistry:
+    """The embedded local model (``DEFAULT_VIDEO_MODEL``); with ``store_root``, also the hosted models that
+    the user's and the store's ``models.json`` declare (a broken file raises ``ModelConfigError``)."""
     from workbench.generation.local.backend import LocalCameraBackend
 
-    return BackendRegistry([LocalCameraBackend()])
+    registry = BackendRegistry([LocalCameraBackend()])
+    if store_root is not None:
+        from workbench.generation.http.catalog import hosted_backends
+
+        for backend in hosted_backends(store_root):
+            registry.register(backend)
+    return registry

@@ -70,7 +70,11 @@ class EventBus:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         # journal
         self._unjournaled: list[Event] = []
+        self._writing: list[Event] = []  # taken from _unjournaled, being written now
+        # _journal_lock guards the two lists and is only held for a moment (the event loop takes it);
+        # _write_lock keeps batches in order and is held across the fsynced write (never by the loop).
         self._journal_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._flush_task: asyncio.Task[None] | None = None
 
     # -- subscribing -----------------------------------------------------------------------------------------
@@ -197,14 +201,21 @@ class EventBus:
         """Write every not-yet-journaled event to the store (blocking; one parquet file)."""
         if self.store is None:
             return
-        with self._journal_lock:
-            batch, self._unjournaled = self._unjournaled, []
-            if batch:
-                try:
-                    self.store.append_events([e.to_row() for e in batch])
-                except BaseException:
+        with self._write_lock:
+            with self._journal_lock:
+                batch, self._unjournaled = self._unjournaled, []
+                self._writing = batch
+            if not batch:
+                return
+            try:
+                self.store.append_events([e.to_row() for e in batch])
+            except BaseException:
+                with self._journal_lock:
                     self._unjournaled[:0] = batch
-                    raise
+                raise
+            finally:
+                with self._journal_lock:
+                    self._writing = []
 
     async def flush(self) -> None:
         """Wait until every event published so far is journaled."""
@@ -221,7 +232,7 @@ class EventBus:
             events = [Event.from_row(row) for row in frame.to_dict("records")]
         seen = {e.id for e in events}
         with self._journal_lock:
-            for e in self._unjournaled:
+            for e in [*self._writing, *self._unjournaled]:
                 if e.id not in seen and (lecture_id in (None, e.lecture_id)) and (job_id in (None, e.job_id)):
                     events.append(e)
         return events

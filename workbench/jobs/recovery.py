@@ -2,7 +2,9 @@
 
 - Jobs still ``queued``/``running`` whose runner process is gone are marked ``interrupted`` (with a
   ``job-interrupted`` event so the progress log says so), never left running forever; if the job's take
-  was stored, only its unsynced "awaiting review" state was lost, and that is restored instead.
+  was stored, only its unsynced "awaiting review" state was lost, and that is restored instead. A job
+  whose hosted provider job was journaled (and whose model can resume) is handed back to the caller to be
+  followed again instead.
 - An accept that crashed after committing the lecture but before marking its take accepted is completed:
   the lecture is the source of truth, so a pending take whose file is the committed video *is* accepted.
 - A job still ``awaiting-review`` whose take was decided takes the take's status (that mirror is written
@@ -58,6 +60,9 @@ def recover_store(
                         job, status=JobStatus.AWAITING_REVIEW, take_id=take_id, updated_at=next_timestamp()
                     )
                 )
+                continue
+            if resumable is not None and resumable(job):  # its provider job may still be running: follow it
+                to_resume.append(job)
                 continue
             store.save_job(
                 replace(

@@ -26,12 +26,14 @@ from typing import Any, ParamSpec, TypeVar
 from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
 from workbench.domain.jobs import JobRecord, JobStatus
+from workbench.domain.models import Take
 from workbench.domain.settings import ResolvedSettings
 from workbench.errors import JobBusyError, NotFoundError, WorkbenchError
 from workbench.generation.base import Progress
 from workbench.generation.registry import BackendRegistry, default_registry
 from workbench.jobs.bus import EventBus
 from workbench.jobs.events import TERMINAL_EVENTS, Event, EventType
+from workbench.jobs.group_writer import GroupWriter
 from workbench.jobs.lease import RunnerLease, runner_is_alive
 from workbench.jobs.retry import RetryPolicy
 from workbench.store import LectureStore
@@ -92,6 +94,13 @@ class JobContext:
     async def in_thread(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run blocking I/O (an fsynced store write) off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args, **kwargs))
+
+    def record_take(self, take: Take) -> asyncio.Future[None]:
+        """Persist a new take durably, grouped with other jobs' takes that wait at the same moment.
+
+        The write goes on even if the awaiting job is cancelled; the future says whether it landed.
+        """
+        return asyncio.wrap_future(self.runner._take_writer.submit(take, durable=True))
 
     async def record_provider_job(self, provider_job_id: str) -> None:
         """Journal a hosted model's job id durably, so a restarted kernel resumes it instead of paying again."""
@@ -188,7 +197,7 @@ class Runner:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         self.store = store
-        self.registry = registry or default_registry()
+        self.registry = registry or default_registry(store.root)
         # CPU work runs here: the given executor (a process pool, a Dask cluster's), or a thread pool as wide
         # as the concurrency limit (renders release the GIL in OpenCV and x264).
         self._own_executor = executor is None
@@ -199,9 +208,13 @@ class Runner:
         self.retry = retry or RetryPolicy()
         self.timeout_s = timeout_s
         self.bus = bus or EventBus(store)
-        # One thread writes job states, so they reach the store in the order they happened.
-        self._writer = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="workbench-jobs"
+        # One thread writes job states, so they reach the store in the order they happened (grouped).
+        self._writer: GroupWriter[JobRecord] = GroupWriter(
+            lambda records, durable: store.save_jobs(records, durable=durable), "workbench-jobs"
+        )
+        # Takes are always durable (a preview may have cost money); grouped the same way under load.
+        self._take_writer: GroupWriter[Take] = GroupWriter(
+            lambda takes, _durable: store.record_takes(takes), "workbench-takes"
         )
         self._handles: dict[str, JobHandle] = {}
         self._active_assets: dict[tuple[str, str], str] = {}
@@ -285,7 +298,7 @@ class Runner:
 
     async def written(self) -> None:
         """Wait until every job state recorded so far has reached the store."""
-        await asyncio.wrap_future(self._writer.submit(lambda: None))
+        await asyncio.wrap_future(self._writer.barrier())
 
     async def join(self) -> list[JobRecord]:
         """Wait until every submitted job has finished generating; returns their records."""
@@ -314,7 +327,8 @@ class Runner:
             self._lease = None
         if self._own_executor:
             self.executor.shutdown(wait=False, cancel_futures=True)
-        self._writer.shutdown(wait=True)
+        self._writer.close()
+        self._take_writer.close()
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
@@ -468,17 +482,18 @@ class Runner:
     def _save_soon(self, handle: JobHandle, **changes: Any) -> JobRecord:
         """Record a job state that recovery can re-derive (queued, running, awaiting review) without waiting.
 
-        Writes go through one writer thread, so they land in order; they skip the folder fsync.
+        Writes go through one writer thread, so they land in order; they skip the folder fsync (unless grouped
+        with a durable one).
         """
         record = self._change(handle, **changes)
-        future = self._writer.submit(self.store.save_job, record, durable=False)
+        future = self._writer.submit(record, durable=False)
         future.add_done_callback(_log_write_failure)
         return record
 
     async def _save(self, handle: JobHandle, **changes: Any) -> JobRecord:
         """Record a job state durably and wait for it (final states: failed, cancelled)."""
         record = self._change(handle, **changes)
-        await asyncio.wrap_future(self._writer.submit(self.store.save_job, record))
+        await asyncio.wrap_future(self._writer.submit(record, durable=True))
         return record
 
     @staticmethod

@@ -342,13 +342,19 @@ class LectureStore:
 
     def record_take(self, take: Take) -> Take:
         """Persist a new take (its file must already be in place)."""
-        check_id(take.id, "take id")
-        self.media_path(take.path)
-        with self.writing():
-            if self._takes.get(take.id) is not None:
-                raise ConflictError(f"A take {take.id!r} already exists.")
-            self._takes.put(take, 0)
+        self.record_takes([take])
         return take
+
+    def record_takes(self, takes: Sequence[Take]) -> None:
+        """Persist new takes as one durable append (all or none)."""
+        for take in takes:
+            check_id(take.id, "take id")
+            self.media_path(take.path)
+        with self.writing():
+            for take in takes:
+                if self._takes.get(take.id) is not None:
+                    raise ConflictError(f"A take {take.id!r} already exists.")
+            self._takes.put_many([(take, 0) for take in takes])
 
     def update_take(
         self, take: Take, *, expect_status: TakeStatus | None = None, durable: bool = True
@@ -397,10 +403,21 @@ class LectureStore:
 
     def save_job(self, job: JobRecord, *, durable: bool = True) -> JobRecord:
         """Record the job's new state. ``durable=False`` for states recovery can re-derive (see tables.py)."""
-        with self.writing():
-            found = self._jobs.get(job.id)
-            self._jobs.put(job, 0 if found is None else found[1] + 1, durable=durable)
+        self.save_jobs([job], durable=durable)
         return job
+
+    def save_jobs(self, jobs: Sequence[JobRecord], *, durable: bool = True) -> None:
+        """Record several job states, in order, as one append (the runner's writer groups what waits)."""
+        with self.writing():
+            revisions: dict[str, int] = {}
+            rows = []
+            for job in jobs:
+                if job.id not in revisions:
+                    found = self._jobs.get(job.id)
+                    revisions[job.id] = -1 if found is None else found[1]
+                revisions[job.id] += 1
+                rows.append((job, revisions[job.id]))
+            self._jobs.put_many(rows, durable=durable)
 
     def active_jobs(self, lecture_id: str | None = None) -> list[JobRecord]:
         """Jobs queued or running (in any process), without building a DataFrame: the busy check is hot."""

@@ -8,7 +8,7 @@ writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -114,4 +114,8 @@ class VersionedTable(Generic[R]):
 
     def put(self, record: R, revision: int, *, durable: bool = True) -> None:
         """Append ``record`` as ``revision`` (callers hold the writer lock and pass current + 1)."""
-        self.log.append([self._to_row(record, revision)], durable=durable)
+        self.put_many([(record, revision)], durable=durable)
+
+    def put_many(self, records: Sequence[tuple[R, int]], *, durable: bool = True) -> None:
+        """Append several ``(record, revision)`` pairs as one file (one fsync)."""
+        self.log.append([self._to_row(record, revision) for record, revision in records], durable=durable)

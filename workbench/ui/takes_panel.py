@@ -73,7 +73,12 @@ class TakesPanel(v.Card):
             class_="wb-take d-flex align-center py-1",
             attributes={"data-take-id": take.id, "data-status": str(take.status)},
             children=[
-                v.Chip(size="x-small", color=_COLOR[take.status], class_="mr-2", children=[str(take.status)]),
+                v.Chip(
+                    size="x-small",
+                    color=_COLOR[take.status],
+                    class_="mr-2 flex-shrink-0",
+                    children=[str(take.status)],
+                ),
                 v.Html(
                     tag="span",
                     class_="text-caption flex-grow-1",

@@ -210,13 +210,17 @@ class ReviewWorkbench(v.Container):
         if self.selected != take.asset_id:
             self.selected = take.asset_id
             self.refresh(values_too=True)
+        # What the committed video was made with, as the segment records it (older segments may not).
         committed = {
-            "movie_directions": asset.movie_directions,
-            "model": asset.model or "—",
-            "duration_s": "—" if asset.duration_s is None else str(asset.duration_s),
-            "resolution": "—" if asset.resolution is None else str(asset.resolution),
-            "fps": "—" if asset.fps is None else str(asset.fps),
-            "seed": "—" if asset.seed is None else str(asset.seed),
+            name: "not recorded" if value in (None, "") else str(value)
+            for name, value in (
+                ("movie_directions", asset.movie_directions),
+                ("model", asset.model),
+                ("duration_s", asset.duration_s),
+                ("resolution", asset.resolution),
+                ("fps", asset.fps),
+                ("seed", asset.seed),
+            )
         }
         self.dialog.show_take(
             take,

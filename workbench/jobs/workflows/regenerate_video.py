@@ -46,8 +46,17 @@ async def regenerate_video(ctx: JobContext) -> JobRecord:
     take_id = new_id("take")
     output = store.new_take_path(job.lecture_id, take_id)
     output.parent.mkdir(parents=True, exist_ok=True)
+    # A hosted model journals its provider job id the moment it exists (``on_provider_job``); a job resumed
+    # after a restart, or retried, carries that id and is followed instead of created (and paid for) again.
     request = GenerationRequest(
-        image_path, settings, output, executor=ctx.executor, regions=dict(image.regions)
+        image_path,
+        settings,
+        output,
+        executor=ctx.executor,
+        regions=dict(image.regions),
+        job_id=job.id,
+        resume_provider_job_id=job.provider_job_id,
+        on_provider_job=ctx.record_provider_job,
     )
     result = await backend.generate(request, ctx.report_progress)
 
@@ -71,10 +80,12 @@ async def regenerate_video(ctx: JobContext) -> JobRecord:
         timings=dict(result.timings),
         warnings=tuple(result.warnings),
     )
+    saved = ctx.record_take(take)
     try:
-        await asyncio.shield(ctx.in_thread(store.record_take, take))
+        await asyncio.shield(saved)
     except BaseException:
-        if store.takes(asset_id=job.asset_id).query("take_id == @take_id").empty:
+        await asyncio.wait({saved})  # cancelled while writing: the write itself finishes either way
+        if saved.cancelled() or saved.exception() is not None:
             result.path.unlink(missing_ok=True)  # nothing half-written: no file without its take record
         raise
     record = ctx.update_job(status=JobStatus.AWAITING_REVIEW, take_id=take.id)
