@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -106,6 +107,21 @@ async def test_bad_input_is_shown_on_the_field_and_blocks_regenerate(workbench):
 async def test_directions_the_model_does_not_understand_are_shown(workbench):
     _type(workbench, "movie_directions", "zoom in with a wibbly frobnicate")
     assert any("not understood" in _texts(w) for w in workbench.editor.warnings.children)
+
+
+async def test_a_hosted_model_that_cannot_run_says_why_before_regenerate(demo_store, monkeypatch):
+    monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
+    entry = {"name": "wan", "provider": "replicate", "model": "a/b", "token_env": "REPLICATE_API_TOKEN"}
+    (demo_store.root / "models.json").write_text(json.dumps({"version": 1, "models": [entry]}))
+    runner = Runner(demo_store)
+    try:
+        wb = ReviewWorkbench(LectureSession(runner, DEMO_LECTURE_ID), refresh_delay_s=0.0)
+        assert "wan" in [item["value"] for item in wb.editor.inputs["model"].items]
+        _type(wb, "model", "wan")
+        shown = " ".join(_texts(w) for w in wb.editor.warnings.children)
+        assert "REPLICATE_API_TOKEN" in shown
+    finally:
+        await runner.shutdown()
 
 
 async def test_missing_starting_image_says_so_and_accepts_an_upload(workbench):

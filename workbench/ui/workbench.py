@@ -321,8 +321,12 @@ class ReviewWorkbench(v.Container):
         regions = dict(image.regions) if image else None
         if "movie_directions" not in self.field_errors and resolved.settings.model in session.runner.registry:
             backend = session.runner.registry.get(resolved.settings.model)
-            with contextlib.suppress(WorkbenchError):
+            try:
                 warnings = tuple(backend.check(resolved.settings, regions))
+            except (
+                WorkbenchError
+            ) as exc:  # e.g. a hosted model whose token is not set: say so before Regenerate
+                warnings = (exc.message,)
             describe = getattr(backend, "describe", None)  # optional: models that can explain their reading
             if callable(describe):
                 with contextlib.suppress(WorkbenchError):
