@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -69,6 +70,8 @@ __all__ = ["STORE_FORMAT", "LectureStore", "open_store"]
 STORE_FORMAT = "workbench.store/1"
 MARKER = "workbench-store.json"
 LOCK_TIMEOUT_S = 30.0
+#: How often a writer waiting for another process's writer lock checks again.
+LOCK_POLL_S = 0.005
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 
 
@@ -103,6 +106,7 @@ class LectureStore:
         self.root = root.resolve()
         self.user = user
         self._lock = FileLock(self.root / ".writer.lock", timeout=LOCK_TIMEOUT_S)
+        self._thread_lock = threading.RLock()
         tables = self.root / "tables"
         self._takes: VersionedTable[Take] = VersionedTable(
             tables / "takes", TAKE_SCHEMA, "take_id", take_to_row, take_from_row
@@ -122,15 +126,24 @@ class LectureStore:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the store's writer lock (re-entrant within a thread)."""
-        try:
-            with self._lock:
+        """Hold the store's writer lock (re-entrant within a thread).
+
+        Threads of this process queue on a plain lock first: the file lock is per thread and waits by polling,
+        so two of our own writer threads (job states, takes, the event journal) once stalled each other by
+        a whole poll interval (50 ms) per write. Other processes still meet the file lock, polled every 5 ms.
+        """
+        with self._thread_lock:
+            try:
+                self._lock.acquire(poll_interval=LOCK_POLL_S)
+            except Timeout:
+                raise StoreError(
+                    f"Another process has held the store's writer lock for over {LOCK_TIMEOUT_S:g} s. "
+                    "Wait for it to finish, or remove .writer.lock if no workbench process is running.",
+                ) from None
+            try:
                 yield
-        except Timeout:
-            raise StoreError(
-                f"Another process has held the store's writer lock for over {LOCK_TIMEOUT_S:g} s. "
-                "Wait for it to finish, or remove .writer.lock if no workbench process is running.",
-            ) from None
+            finally:
+                self._lock.release()
 
     def _sweep_leftovers(self) -> None:
         """Remove temp files a killed writer left behind (safe: we hold the writer lock)."""
