@@ -62,6 +62,8 @@ class ParquetLog:
         table = pa.Table.from_pylist(list(rows), schema=self.schema)
         with self._mutex:
             name = self._publish(table, metadata=None, durable=durable)
+            # Keep what we wrote: readers in this process then never read their own appends back from disk.
+            self._tables[name], self._replaces[name] = table, frozenset()
             if len(self._names()) > AUTO_COMPACT_FILES:
                 self.compact()
         return name
