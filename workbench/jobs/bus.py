@@ -49,6 +49,11 @@ class Subscription:
         self.bus._unsubscribe(self)
 
 
+#: How long a job's state change waits before it is journaled: a few ms, so one job's "preview ready" and the
+#: next job's "started" share a file instead of costing two fsynced writes.
+LIFECYCLE_JOURNAL_DELAY_S = 0.02
+
+
 class EventBus:
     def __init__(
         self,
@@ -189,13 +194,19 @@ class EventBus:
         if loop is None:
             self.flush_now()
         elif self._flush_task is None or self._flush_task.done():
-            delay = 0.0 if event.type in LIFECYCLE_EVENTS else self.journal_delay_s
+            delay = LIFECYCLE_JOURNAL_DELAY_S if event.type in LIFECYCLE_EVENTS else self.journal_delay_s
             self._flush_task = loop.create_task(self._flush_later(delay))
 
     async def _flush_later(self, delay: float) -> None:
-        if delay:
+        """Write what waits, then again for whatever arrived meanwhile, until nothing is left."""
+        while True:
             await asyncio.sleep(delay)
-        await asyncio.get_running_loop().run_in_executor(None, self.flush_now)
+            await asyncio.get_running_loop().run_in_executor(None, self.flush_now)
+            with self._journal_lock:
+                if not self._unjournaled:
+                    return
+                lifecycle = any(e.type in LIFECYCLE_EVENTS for e in self._unjournaled)
+            delay = LIFECYCLE_JOURNAL_DELAY_S if lifecycle else self.journal_delay_s
 
     def flush_now(self) -> None:
         """Write every not-yet-journaled event to the store (blocking; one parquet file)."""
