@@ -24,11 +24,11 @@ from workbench import (
     regenerate_video_segment,
 )
 from workbench.domain.jobs import JobStatus
+from workbench.domain.retry import RetryPolicy
 from workbench.errors import TransientBackendError
 from workbench.generation.base import GenerationRequest, GenerationResult, ProgressCallback
 from workbench.generation.registry import BackendRegistry, default_registry
 from workbench.jobs.recovery import recover_store
-from workbench.jobs.retry import RetryPolicy
 
 
 class FlakyBackend:

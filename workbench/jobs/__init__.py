@@ -1,5 +1,6 @@
 """Jobs: the asyncio runner, its event bus and journal, workflows, and the actions that start them."""
 
+from workbench.domain.retry import RetryPolicy
 from workbench.jobs.actions import (
     accept_take,
     cancel_job,
@@ -11,7 +12,6 @@ from workbench.jobs.actions import (
 )
 from workbench.jobs.bus import EventBus
 from workbench.jobs.events import Event, EventType
-from workbench.jobs.retry import RetryPolicy
 from workbench.jobs.runner import JobHandle, Runner
 
 __all__ = [

@@ -27,6 +27,7 @@ from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
 from workbench.domain.jobs import JobRecord, JobStatus
 from workbench.domain.models import Take
+from workbench.domain.retry import RetryPolicy
 from workbench.domain.settings import ResolvedSettings
 from workbench.errors import JobBusyError, NotFoundError, WorkbenchError
 from workbench.generation.base import Progress
@@ -35,7 +36,6 @@ from workbench.jobs.bus import EventBus
 from workbench.jobs.events import TERMINAL_EVENTS, Event, EventType
 from workbench.jobs.group_writer import GroupWriter
 from workbench.jobs.lease import RunnerLease, runner_is_alive
-from workbench.jobs.retry import RetryPolicy
 from workbench.store import LectureStore
 
 __all__ = ["JobContext", "JobHandle", "JobSpec", "Runner"]

@@ -17,10 +17,10 @@ from tests.generation.http.conftest import SECRET, mp4_bytes
 from tests.generation.http.provider_shapes import DELIVERY, REPLICATE, replicate_prediction
 from workbench import EventType, LectureSession, Runner, TakeStatus, open_store, regenerate_video_segment
 from workbench.domain.jobs import JobStatus
+from workbench.domain.retry import RetryPolicy
 from workbench.generation.http import CallRetry, HttpVideoBackend, parse_model_config
 from workbench.generation.local.backend import LocalCameraBackend
 from workbench.generation.registry import BackendRegistry
-from workbench.jobs.retry import RetryPolicy
 
 CREATE = f"{REPLICATE}/models/wavespeedai/wan-2.1-i2v-480p/predictions"
 POLL = f"{REPLICATE}/predictions/rrr9q2v1"

@@ -9,16 +9,16 @@ to the job runner, which may run the whole generation again: that resumes the jo
 
 from __future__ import annotations
 
-import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from workbench.errors import TransientBackendError
+from workbench.domain.retry import RetryPolicy
 
 __all__ = ["CallRetry"]
 
 
 @dataclass(frozen=True)
-class CallRetry:
+class CallRetry(RetryPolicy):
     """``max_attempts`` per call in all; a ``Retry-After`` longer than ``max_retry_after_s`` is not waited."""
 
     max_attempts: int = 5
@@ -26,14 +26,7 @@ class CallRetry:
     max_delay_s: float = 20.0
     max_retry_after_s: float = 300.0
 
-    def delay_for(self, error: BaseException, attempt: int, rng: random.Random | None = None) -> float | None:
-        """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up."""
-        if not isinstance(error, TransientBackendError) or attempt >= self.max_attempts:
+    def honour_retry_after(self, seconds: float, pick: Callable[[float, float], float]) -> float | None:
+        if seconds > self.max_retry_after_s:
             return None
-        pick = (rng or random).uniform
-        if error.retry_after is not None:
-            if error.retry_after > self.max_retry_after_s:
-                return None
-            return max(0.0, error.retry_after) * pick(1.0, 1.1)
-        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
-        return pick(ceiling / 2, ceiling)
+        return max(0.0, seconds) * pick(1.0, 1.1)

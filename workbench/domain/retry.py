@@ -1,4 +1,4 @@
-"""When to retry a failed generation, apart from how the runner waits (strategy vs decision).
+"""When to retry a failed generation or call, apart from how the caller waits (strategy vs decision).
 
 Only :class:`TransientBackendError` (rate limits, 5xx, dropped connections) is retried. A missing starting
 image, bad settings, moderation or a cancel never are: retrying cannot fix them and may cost money.
@@ -7,6 +7,7 @@ image, bad settings, moderation or a cancel never are: retrying cannot fix them 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workbench.errors import TransientBackendError
@@ -26,7 +27,12 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up."""
         if not isinstance(error, TransientBackendError) or attempt >= self.max_attempts:
             return None
+        pick = (rng or random).uniform
         if error.retry_after is not None:
-            return min(max(error.retry_after, 0.0), self.max_delay_s)
+            return self.honour_retry_after(error.retry_after, pick)
         ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
-        return (rng or random).uniform(ceiling / 2, ceiling)
+        return pick(ceiling / 2, ceiling)
+
+    def honour_retry_after(self, seconds: float, pick: Callable[[float, float], float]) -> float | None:
+        """The wait for a backend that said when to come back (capped at ``max_delay_s``)."""
+        return min(max(seconds, 0.0), self.max_delay_s)
