@@ -33,8 +33,12 @@ chromium:
 demo: venv
 	$(VENV)/bin/workbench demo init $(DEMO_STORE)
 
+# Jupyter refuses to start as root without --allow-root (containers and fresh Debian machines often are root).
+LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+LAB_ARGS ?=
+
 lab: venv demo
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/review.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ROOT) $(LAB_ARGS) notebooks/review.ipynb
 
 lint: venv
 	$(VENV)/bin/ruff check .
