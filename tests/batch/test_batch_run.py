@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import snapshot
-from workbench.batch import BatchRequest, plan_batch, run_batch, select_segments
+from workbench.batch import BatchRequest, plan_batch, report, run_batch, select_segments
 from workbench.batch.cluster import LOCAL_CLUSTER, open_executor
 from workbench.demo.builder import LEGACY_ASSET_ID
 from workbench.domain.models import TakeStatus
@@ -100,6 +100,10 @@ async def test_accept_passing_commits_the_first_passing_variant_only(demo_store)
     for row in result.results[result.results["status"] == "accepted"].to_dict("records"):
         assert lecture.asset(row["asset_id"]).path == row["take_path"]
         assert lecture.asset(row["asset_id"]).seed == 1
+    chart = report.generation_time_chart(result)
+    legend = chart.axes[0].get_legend()
+    assert [text.get_text() for text in legend.get_texts()] == ["accepted", "pending"]
+    assert len(chart.axes[0].patches) == 4  # one bar per take
 
 
 def _frames(path) -> list[np.ndarray]:

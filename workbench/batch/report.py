@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from PIL import Image, ImageDraw, ImageFont
 
 from workbench.batch.run import BatchResult
@@ -126,6 +127,14 @@ def generation_time_chart(result: BatchResult) -> Figure:
         colours = {"accepted": "#2e7d32", "pending": "#1565c0", "skipped": "#9e9e9e"}
         ax.barh(labels, frame["generation_s"], color=[colours.get(s, "#c62828") for s in frame["status"]])
         ax.invert_yaxis()
+        shown = list(dict.fromkeys(frame["status"]))  # a legend entry per status present, in order seen
+        ax.legend(
+            handles=[Patch(color=colours.get(s, "#c62828"), label=str(s)) for s in shown],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize="small",
+        )
     ax.set_xlabel("generation time (s)")
     ax.set_title("Generation time per take")
     fig.tight_layout()
