@@ -24,18 +24,23 @@ from workbench.generation.http import CallRetry, HttpVideoBackend, parse_model_c
 SECRET = "r8_S3cretTokenValue_4f9d2c81e7a6b5"
 
 
-@functools.cache
-@functools.cache
 def mp4_bytes(duration_s: float = 1.0, fps: int = 12, width: int = 160, height: int = 90) -> bytes:
     """A real H.264 MP4 (a moving gradient), built with PyAV and cached per shape.
 
     Cached, not rebuilt: x264 with its default macroblock tree may encode the same frames to different bytes.
+    The key is the full shape, however the caller spelled it (``mp4_bytes()`` is ``mp4_bytes(1.0, 12)``).
     """
+    return _encoded(float(duration_s), int(fps), int(width), int(height))
+
+
+@functools.cache
+def _encoded(duration_s: float, fps: int, width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.time_base = Fraction(1, fps)
+        stream.options = {"x264-params": "mbtree=0"}  # repeatable bytes, as the renderer's encoder
         for i in range(round(duration_s * fps)):
             pixels = np.full((height, width, 3), (i * 9) % 255, dtype=np.uint8)
             pixels[:, : width // 2, 1] = 200
