@@ -20,8 +20,7 @@ import concurrent.futures
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, replace
-from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
@@ -41,8 +40,6 @@ from workbench.store import LectureStore
 __all__ = ["JobContext", "JobHandle", "JobSpec", "Runner"]
 
 log = logging.getLogger("workbench.jobs")
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,10 +87,6 @@ class JobContext:
         if progress.frame is not None:
             payload.update(frame=progress.frame, total_frames=progress.total_frames)
         self.publish(EventType.JOB_PROGRESS, message, payload)
-
-    async def in_thread(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run blocking I/O (an fsynced store write) off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args, **kwargs))
 
     def record_take(self, take: Take) -> asyncio.Future[None]:
         """Persist a new take durably, grouped with other jobs' takes that wait at the same moment.
