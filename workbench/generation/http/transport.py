@@ -187,24 +187,19 @@ class ApiClient:
         Statuses in ``accept`` come back for the caller to handle; those in ``busy`` (e.g. Cog's 409 when all
         slots are taken: nothing was created) are transient even for a create.
         """
-        try:
-            response = await self._send(
-                method,
-                self.url(path),
-                json=json,
-                files=files,
-                headers=headers,
-                request_timeout=request_timeout,
-            )
-        except httpx.HTTPError as exc:
-            self._raise_transport(exc, action=action, idempotent=idempotent)
-        try:
+        async with self.stream(
+            method,
+            path,
+            action=action,
+            idempotent=idempotent,
+            json=json,
+            files=files,
+            headers=headers,
+            accept=accept,
+            busy=busy,
+            request_timeout=request_timeout,
+        ) as response:
             await response.aread()
-        except httpx.HTTPError as exc:
-            self._raise_transport(exc, action=action, idempotent=idempotent)
-        finally:
-            await response.aclose()
-        self._check_status(response, action=action, idempotent=idempotent, accept=accept, busy=busy)
         if response.status_code in accept and not response.is_success:
             return Reply(response.status_code, None, response.headers, provider_message(response))
         try:
@@ -225,6 +220,7 @@ class ApiClient:
         action: str,
         idempotent: bool,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         accept: tuple[int, ...] = (),
         busy: tuple[int, ...] = (),
@@ -236,7 +232,12 @@ class ApiClient:
         """
         try:
             response = await self._send(
-                method, self.url(path), json=json, headers=headers, request_timeout=request_timeout
+                method,
+                self.url(path),
+                json=json,
+                files=files,
+                headers=headers,
+                request_timeout=request_timeout,
             )
         except httpx.HTTPError as exc:
             self._raise_transport(exc, action=action, idempotent=idempotent)
