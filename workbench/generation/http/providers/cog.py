@@ -42,10 +42,11 @@ from workbench.generation.http.providers.base import (
 )
 from workbench.generation.http.sse import ServerSentEvent, server_sent_events
 
-__all__ = ["Cog"]
+__all__ = ["COG_STATES", "Cog"]
 
-#: Cog's prediction ``status`` values (https://github.com/replicate/cog/blob/main/docs/http.md).
-_STATES = {
+#: Cog's prediction ``status`` values (https://github.com/replicate/cog/blob/main/docs/http.md); Replicate's
+#: predictions are Cog's, so :mod:`.replicate` extends this map.
+COG_STATES = {
     "starting": JobState.QUEUED,
     "processing": JobState.RUNNING,
     "succeeded": JobState.SUCCEEDED,
@@ -162,7 +163,7 @@ class Cog(ProviderAPI):
     def _prediction(self, data: Any) -> JobStatus:
         if not isinstance(data, Mapping):
             raise BackendError("The Cog server answered with something that is not a prediction.")
-        state = _STATES.get(str(data.get("status")))
+        state = COG_STATES.get(str(data.get("status")))
         if state is None:
             raise BackendError(
                 f"The Cog server reported an unknown prediction status {data.get('status')!r}."

@@ -32,19 +32,13 @@ from workbench.generation.http.providers.base import (
     last_line,
     percent_from_logs,
 )
+from workbench.generation.http.providers.cog import COG_STATES
 
 __all__ = ["Replicate"]
 
 #: https://replicate.com/docs/reference/http#predictions.get ("status will be one of …"); "aborted" is a
 #: prediction that never started because it was cancelled or timed out in the queue.
-_STATES = {
-    "starting": JobState.QUEUED,
-    "processing": JobState.RUNNING,
-    "succeeded": JobState.SUCCEEDED,
-    "failed": JobState.FAILED,
-    "canceled": JobState.CANCELED,
-    "aborted": JobState.CANCELED,
-}
+_STATES = {**COG_STATES, "aborted": JobState.CANCELED}
 
 
 class Replicate(ProviderAPI):
