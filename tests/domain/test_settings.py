@@ -16,6 +16,7 @@ from workbench import (
     resolve_video_settings,
 )
 from workbench.domain.defaults import DEFAULT_DURATION_S, DEFAULT_FPS
+from workbench.domain.models import VideoSettings
 from workbench.domain.settings import SETTING_FIELDS, validate_settings
 
 ASSET = VideoAsset(
@@ -127,3 +128,14 @@ def test_property_each_field_comes_from_the_highest_layer_that_sets_it(
             assert resolved.provenance[name] is SettingSource.DEFAULT
         else:
             assert (resolved.provenance[name], getattr(resolved.settings, name)) == expected
+
+
+@pytest.mark.parametrize(
+    ("duration_s", "fps", "frames"),
+    [(2.5, 25, 63), (2.48, 25, 62), (2.52, 25, 63), (5.0, 24, 120), (0.5, 1, 1), (1.25, 2, 3), (60, 60, 3600)],
+)
+def test_frame_count_is_the_nearest_whole_frame_halves_up(duration_s: float, fps: int, frames: int) -> None:
+    settings = VideoSettings("hold", "local-camera", duration_s, Resolution(64, 64), fps, 0)
+    assert settings.frame_count == frames
+    # never more than half a frame away from what was asked
+    assert abs(settings.frame_count / fps - duration_s) <= 0.5 / fps + 1e-9

@@ -7,6 +7,7 @@ lecture means building a new value (``dataclasses.replace``) and committing it w
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -105,8 +106,9 @@ class VideoSettings:
 
     @property
     def frame_count(self) -> int:
-        """Frames in the output: duration × fps, rounded to a whole frame."""
-        return max(1, round(self.duration_s * self.fps))
+        """Frames in the output: duration × fps to the nearest whole frame, halves rounded up (2.5 s at 25 fps is
+        63 frames, 2.52 s), so a clip is never more than half a frame short of what was asked."""
+        return max(1, math.floor(self.duration_s * self.fps + 0.5 + 1e-9))
 
     def to_dict(self) -> dict[str, Any]:
         return {

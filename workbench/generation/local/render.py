@@ -34,11 +34,13 @@ from workbench.domain.models import VideoSettings
 from workbench.domain.settings import validate_settings
 from workbench.errors import GenerationCancelledError, GenerationError
 from workbench.generation.base import Progress, ProgressCallback
-from workbench.generation.local.camera import CameraPath, CameraPose, plan_camera_path
+from workbench.generation.local.camera import CameraPath, CameraPose, plan_camera_path, shutter_poses
 from workbench.generation.local.directions import describe_directions
 from workbench.generation.local.encoder import EncoderQuality, H264Writer, quality_for
-from workbench.generation.local.frames import new_i420_buffer, warp_frame
+from workbench.generation.local.frames import FrameSources, draw_frame, new_i420_buffer, warp_frame
+from workbench.generation.local.plan import CameraPlan, EffectKind
 from workbench.generation.local.source import SourcePlanes, load_starting_image
+from workbench.generation.local.text_lines import cover_boxes, find_text_lines
 
 __all__ = ["CancelFlag", "RenderReport", "partial_path_for", "render_video"]
 
@@ -46,6 +48,10 @@ __all__ = ["CancelFlag", "RenderReport", "partial_path_for", "render_video"]
 PROGRESS_EVERY = 6
 #: Frames the warping thread may run ahead of the encoder (each is one output-size I420 buffer).
 QUEUE_FRAMES = 8
+#: How far out of focus a rack focus puts the rest of the picture (Gaussian sigma, share of the image width).
+FOCUS_BLUR = 0.006
+#: Sub-frames averaged for a whip pan's motion blur.
+SHUTTER_SAMPLES = 5
 #: The warping thread's nice value (Linux): it gets only the CPU time x264 leaves idle.
 WARP_NICE = 19
 _POLL_S = 0.05
@@ -76,6 +82,8 @@ class RenderReport:
     timings: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     summary: str = ""
+    #: Remarks that are not problems (style words ignored, the shot framed tighter to make room).
+    notes: tuple[str, ...] = ()
 
 
 def partial_path_for(output_path: str | Path) -> Path:
@@ -115,8 +123,11 @@ def render_video(
     _report(progress, Progress(0.0, "Loading the starting image", 0, frame_count))
     rgb = load_starting_image(image_path)
     plan = describe_directions(settings.movie_directions, regions or {}, seed=settings.seed)
-    path = plan_camera_path(plan, (rgb.shape[1], rgb.shape[0]), size, frame_count, settings.fps)
-    source = SourcePlanes.from_rgb(rgb, path.mip_level)
+    lines = text_lines_of(plan, rgb)
+    path = plan_camera_path(
+        plan, (rgb.shape[1], rgb.shape[0]), size, frame_count, settings.fps, text_lines=lines
+    )
+    source = frame_sources(rgb, plan, path, lines)
     del rgb
     loaded = time.perf_counter()
 
@@ -140,12 +151,54 @@ def render_video(
         timings={"load_s": loaded - started, "render_s": done - loaded, "total_s": done - started, **stats},
         warnings=plan.warnings + path.warnings,
         summary=plan.summary,
+        notes=plan.notes + path.notes,
     )
+
+
+def text_lines_of(plan: CameraPlan, rgb: np.ndarray) -> dict[str, list[tuple[float, float, float, float]]]:
+    """The text lines of every region whose lines the plan reveals one by one (by region name)."""
+    out: dict[str, list[tuple[float, float, float, float]]] = {}
+    for step in plan.steps:
+        for effect in step.effects:
+            if (
+                effect.kind is EffectKind.LINES
+                and effect.region is not None
+                and effect.region.box is not None
+            ):
+                out[effect.region.name] = find_text_lines(rgb, effect.region.box)
+    return out
+
+
+def frame_sources(
+    rgb: np.ndarray,
+    plan: CameraPlan,
+    path: CameraPath,
+    lines: dict[str, list[tuple[float, float, float, float]]],
+) -> FrameSources:
+    """The source planes, plus the blurred and covered copies only when the shot's effects need them."""
+    level = path.mip_level
+    kinds = {layer.kind for pose in path.poses for layer in pose.layers}
+    blurred = covered = None
+    if "blur" in kinds:
+        sigma = FOCUS_BLUR * rgb.shape[1]
+        blurred = SourcePlanes.from_rgb(cv2.GaussianBlur(rgb, (0, 0), sigma), level)
+    if "cover" in kinds:
+        boxes = [box for found in lines.values() for box in found]
+        boxes += [
+            effect.region.box
+            for step in plan.steps
+            for effect in step.effects
+            if effect.kind is EffectKind.REVEAL
+            and effect.region is not None
+            and effect.region.box is not None
+        ]
+        covered = SourcePlanes.from_rgb(cover_boxes(rgb, boxes), level)
+    return FrameSources(SourcePlanes.from_rgb(rgb, level), blurred, covered)
 
 
 def _render_frames(
     path: CameraPath,
-    source: SourcePlanes,
+    source: FrameSources,
     target: Path,
     quality: EncoderQuality,
     progress: ProgressCallback | None,
@@ -221,7 +274,7 @@ class _FrameProducer(threading.Thread):
     def __init__(
         self,
         poses: tuple[CameraPose, ...],
-        source: SourcePlanes,
+        source: FrameSources,
         pool: _BufferPool,
         frames: Frames,
         stop: threading.Event,
@@ -236,7 +289,7 @@ class _FrameProducer(threading.Thread):
         _lower_priority()
         try:
             previous: tuple[CameraPose, np.ndarray] | None = None
-            for pose in self.poses:
+            for index, pose in enumerate(self.poses):
                 if self.stop.is_set():
                     return
                 _check(self.cancel)
@@ -244,8 +297,11 @@ class _FrameProducer(threading.Thread):
                 buffer = self.pool.take()
                 if previous is not None and previous[0] == pose:
                     np.copyto(buffer, previous[1])  # a hold: same picture, no warp
+                elif pose.layers or pose.blur:
+                    shutter = shutter_poses(self.poses, index, SHUTTER_SAMPLES) if pose.blur else ()
+                    draw_frame(self.source, pose, buffer, shutter)
                 else:
-                    warp_frame(self.source, pose, buffer)
+                    warp_frame(self.source.base, pose, buffer)
                 previous = (pose, buffer)
                 self.busy_s += time.perf_counter() - t0
                 self._put(buffer)
