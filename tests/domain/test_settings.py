@@ -132,7 +132,15 @@ def test_property_each_field_comes_from_the_highest_layer_that_sets_it(
 
 @pytest.mark.parametrize(
     ("duration_s", "fps", "frames"),
-    [(2.5, 25, 63), (2.48, 25, 62), (2.52, 25, 63), (5.0, 24, 120), (0.5, 1, 1), (1.25, 2, 3), (60, 60, 3600)],
+    [
+        (2.5, 25, 63),
+        (2.48, 25, 62),
+        (2.52, 25, 63),
+        (5.0, 24, 120),
+        (0.5, 1, 1),
+        (1.25, 2, 3),
+        (60, 60, 3600),
+    ],
 )
 def test_frame_count_is_the_nearest_whole_frame_halves_up(duration_s: float, fps: int, frames: int) -> None:
     settings = VideoSettings("hold", "local-camera", duration_s, Resolution(64, 64), fps, 0)

@@ -24,8 +24,26 @@ from workbench.generation.local.smoothness import read_luma_frames
 
 CORPUS = Path(__file__).parent / "corpus"
 FILES = ("directions.jsonl", "heldout.jsonl")
-MOVES = {"pan", "tilt", "zoom", "roll", "orbit", "shake", "hold", "focus", "spotlight", "highlight", "reveal", "lines"}
-DIRECTIONS = {"pan": {"left", "right"}, "orbit": {"left", "right"}, "tilt": {"up", "down"}, "zoom": {"in", "out"}}
+MOVES = {
+    "pan",
+    "tilt",
+    "zoom",
+    "roll",
+    "orbit",
+    "shake",
+    "hold",
+    "focus",
+    "spotlight",
+    "highlight",
+    "reveal",
+    "lines",
+}
+DIRECTIONS = {
+    "pan": {"left", "right"},
+    "orbit": {"left", "right"},
+    "tilt": {"up", "down"},
+    "zoom": {"in", "out"},
+}
 DIRECTIONS["roll"] = {"cw", "ccw"}
 SPEEDS = {"very slow", "slow", "normal", "fast", "very fast"}
 PLACES = {"title", "bullets", "diagram", "top", "bottom", "left", "right", "centre", "full"}
@@ -142,7 +160,9 @@ class Outcome:
 
     def explain(self) -> str:
         lines = [f"{self.case.id}: {self.case.text}", f"  plan: {self.summary}"]
-        lines += [f"  not seen: step {m.step + 1} {m.move.describe()} ({m.measured})" for m in self.adherence.failed]
+        lines += [
+            f"  not seen: step {m.step + 1} {m.move.describe()} ({m.measured})" for m in self.adherence.failed
+        ]
         lines += [f"  warning missing: {w!r}" for w in self.missing_warnings]
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -161,4 +181,3 @@ def run(case: Case, folder: Path) -> Outcome:
     missing = tuple(w for w in case.warn if w not in said)
     output.unlink(missing_ok=True)
     return Outcome(case, adherence, report.warnings, missing, report.summary)
-

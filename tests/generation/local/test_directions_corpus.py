@@ -87,7 +87,9 @@ def test_plan_reads_the_directions(case: cc.Case) -> None:
     assert len(got) == len(case.steps), (case.text, got)
     for step, moves in zip(case.steps, got, strict=True):
         for move in step:
-            matches = [m for m in moves if m[0] == move["move"] and (not move.get("dir") or m[1] == move["dir"])]
+            matches = [
+                m for m in moves if m[0] == move["move"] and (not move.get("dir") or m[1] == move["dir"])
+            ]
             assert matches, (case.text, step, moves)
 
 

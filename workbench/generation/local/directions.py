@@ -259,8 +259,11 @@ class _Parser:
                     together = True
             if previous is not None and phrases:
                 phrases = self._resolve_references(phrases, previous)
-            if previous is not None and phrases and chunk.joiner == "comma" and all(
-                p.static and p.handheld is not None for p in phrases
+            if (
+                previous is not None
+                and phrases
+                and chunk.joiner == "comma"
+                and all(p.static and p.handheld is not None for p in phrases)
             ):
                 for phrase in previous:  # ", slight camera shake": how the move before is shot
                     phrase.handheld = phrases[0].handheld
@@ -490,7 +493,9 @@ class _Parser:
                 # otherwise it describes the picture ("with a blue title bar"): nothing to do
             elif cat == "together":
                 camera_subject = False
-                if current is not None:  # a subject named before "and" still stands ("the diagram … and is revealed")
+                if (
+                    current is not None
+                ):  # a subject named before "and" still stands ("the diagram … and is revealed")
                     subject, noun_subject = [], False
                 if lx.text in _EVERY:
                     everything = True
@@ -530,11 +535,7 @@ class _Parser:
             phrases.append(current)
         if otherwise:
             phrases = [p for p in phrases if not (p.static and p.handheld is None)]
-        if (
-            pending.direction
-            and not pending.has_verb
-            and (phrases or pending.direction in _SIDES)
-        ):
+        if pending.direction and not pending.has_verb and (phrases or pending.direction in _SIDES):
             pending.group = _last_group(phrases)  # "pan left and up"; "ease down to the diagram" moves
             phrases.append(pending)
             pending = _Phrase()
@@ -609,7 +610,10 @@ class _Parser:
         for group in header_steps:
             later = [p for step in self.steps[self.steps.index(group) + 1 :] for p in step]
             if all(
-                any(self._axis(p) == self._axis(q) and (not p.direction or p.direction == q.direction) for q in later)
+                any(
+                    self._axis(p) == self._axis(q) and (not p.direction or p.direction == q.direction)
+                    for q in later
+                )
                 for p in group
                 if p.has_verb
             ):

@@ -393,9 +393,19 @@ TOGETHER = (
     "both",
 )
 #: Nouns for what is in the picture: a clause about them is not about the camera ("the text stays sharp").
-PICTURE_NOUNS = "text content words letters background diagram figure chart graph picture presenter people person"
+PICTURE_NOUNS = (
+    "text content words letters background diagram figure chart graph picture presenter people person"
+)
 #: Phrases that only say "meanwhile" ("zooming out as it goes").
-DURING = ("as it goes", "as it moves", "as it travels", "along the way", "on the way", "halfway through", "midway")
+DURING = (
+    "as it goes",
+    "as it moves",
+    "as it travels",
+    "along the way",
+    "on the way",
+    "halfway through",
+    "midway",
+)
 
 #: Words that negate what follows ("no shake", "without zooming"): that move is not asked for.
 NEGATIONS = "no without not never avoid dont doesnt nor"
