@@ -135,7 +135,9 @@ def decode_rgb(
     limit = defaults.WORKING_MAX_PIXELS if max_pixels is None else max_pixels
     target = working_size(header.width, header.height, limit)
     try:
-        if target != (header.width, header.height):
+        if target != (header.width, header.height) or header.mode == "CMYK":
+            # CMYK always goes through libvips (colour-managed, like print software shows it), so an image's
+            # colours do not depend on whether it was large enough to be shrunk
             return _decode_shrunk(source, target)
         rgb = None if strict else _decode_with_opencv(source, header.orientation)
         return rgb if rgb is not None else _decode_with_pillow(source)
