@@ -84,7 +84,7 @@ def test_interlaced_files_have_a_lower_limit(store, monkeypatch) -> None:
     progressive = encode(Image.fromarray(textured(200, 120)), "JPEG", progressive=True)
     for data in (interlaced, progressive):
         with pytest.raises(
-            InvalidImageError, match="interlaced or progressive .* non-interlaced PNG or a baseline JPEG"
+            InvalidImageError, match=r"interlaced or progressive .* non-interlaced PNG or a baseline JPEG"
         ):
             store.import_starting_image("lec", data)
     store.import_starting_image("lec", encode(Image.fromarray(textured(200, 120))))  # the same, plain

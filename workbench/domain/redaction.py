@@ -50,10 +50,13 @@ def remember_secret(value: str) -> None:
             _secrets.add(value)
 
 
-def forget_secrets() -> None:
-    """Forget every remembered secret (tests)."""
+def forget_secrets(*values: str) -> None:
+    """Forget the given secrets, or every remembered one (tests)."""
     with _lock:
-        _secrets.clear()
+        if values:
+            _secrets.difference_update(values)
+        else:
+            _secrets.clear()
 
 
 def redact(text: object) -> str:

@@ -695,7 +695,12 @@ class LectureStore:
     def move_to_trash(self, relative: str, *, reason: str) -> Path:
         """Move a media file of a lecture into ``trash/<time>/<same path>`` (never deleted: it may have cost
         money); logs one line saying what moved and why. Returns the new path."""
-        source = self.media_path(relative)
+        folder, _, name = relative.rpartition("/")
+        if name in ("", ".", "..") or "\x00" in name:
+            raise ValidationError(f"{relative!r} does not name a file.")
+        source = (
+            self.media_path(f"{folder}/{name.lstrip('.')}").parent / name
+        )  # half-written files are hidden
         stamp = utc_now().strftime("%Y%m%dT%H%M%S")
         target = self.root / TRASH / stamp / relative
         target.parent.mkdir(parents=True, exist_ok=True)
