@@ -761,15 +761,25 @@ def _check_regions(
 
 
 def _damaged_row(lecture_id: str, order: int, asset: Any) -> dict[str, Any]:
+    """A segment-list row for a damaged segment: the same columns, no settings, the reason in ``problem``."""
     assert asset.damage is not None
-    return {
+    row: dict[str, Any] = {
         "lecture_id": lecture_id,
         "order": order,
         "asset_id": asset.id,
         "title": asset.title,
         "status": "damaged",
-        "problem": f"{asset.damage.entry} is damaged ({asset.damage.reason}). Fix it in {asset.damage.file}.",
+        "starting_image_id": None,
+        "starting_image_path": None,
         "has_starting_image": False,
+        "path": None,
+        "updated_at": "",
         "pending_previews": 0,
         "takes": 0,
     }
+    for name in SETTING_FIELDS:
+        row[name] = row[f"{name}_source"] = None
+    row["problem"] = (
+        f"{asset.damage.entry} is damaged ({asset.damage.reason}); fix it in {asset.damage.file}."
+    )
+    return row
