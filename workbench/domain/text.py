@@ -7,35 +7,27 @@ by pasting from a PDF or a terminal, so the message says where the character is 
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from workbench.errors import ValidationError
 
 __all__ = ["check_plain_text", "find_control_character", "strip_control_characters"]
 
-#: Whitespace that is allowed although it is technically a control character.
-ALLOWED_CONTROLS = frozenset("\t\n\r")
-
-
-def _is_bad(char: str) -> bool:
-    if char in ALLOWED_CONTROLS:
-        return False
-    category = unicodedata.category(char)
-    # Cc: C0/C1 controls and DEL; Cs: lone surrogates (not encodable as UTF-8); U+FFFE/FFFF: non-characters.
-    return category in ("Cc", "Cs") or char in "\ufffe\uffff"
+#: Cc (C0 controls but tab/newline/return, DEL, C1 controls), Cs (lone surrogates, not encodable as UTF-8)
+#: and the non-characters U+FFFE/U+FFFF. A regex keeps the check at C speed (a 1,000-segment lecture is read
+#: often).
+_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def find_control_character(text: str) -> tuple[int, str] | None:
     """The position and the first character that :func:`check_plain_text` refuses, or ``None``."""
-    for index, char in enumerate(text):
-        if _is_bad(char):
-            return index, char
-    return None
+    match = _BAD.search(text)
+    return None if match is None else (match.start(), match.group())
 
 
 def strip_control_characters(text: str) -> str:
     """``text`` without the characters :func:`check_plain_text` refuses (for callers that clean, not refuse)."""
-    return "".join(char for char in text if not _is_bad(char))
+    return _BAD.sub("", text)
 
 
 def check_plain_text(
