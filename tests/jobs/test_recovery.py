@@ -10,8 +10,6 @@ import os
 import threading
 import time
 
-import pytest
-
 from tests.conftest import OWNER, snapshot
 from tests.jobs.conftest import SMALL
 from workbench import Lecture, Runner, TakeStatus, VideoAsset, open_store, regenerate_video_segment
@@ -154,32 +152,33 @@ async def test_a_damaged_lecture_with_a_pending_take_does_not_stop_runners(store
 
 
 async def test_recovery_runs_off_the_event_loop(store, lecture, monkeypatch) -> None:
+    """Recovery waits (in its thread) for a sign of life from the loop: it only comes if the loop is free."""
     threads: list[int] = []
+    started, loop_ran = threading.Event(), threading.Event()
+    saw_the_loop: list[bool] = []
     real = recovery.recover_store
 
     def spy(*args, **kwargs):
         threads.append(threading.get_ident())
-        time.sleep(0.3)  # slow disk: the loop must keep running meanwhile
+        started.set()
+        saw_the_loop.append(loop_ran.wait(10))  # on the loop's own thread this could never be set
         return real(*args, **kwargs)
 
     monkeypatch.setattr(recovery, "recover_store", spy)
     runner = Runner(store)
-    ticks = 0
 
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
+    async def heartbeat() -> None:
+        while not loop_ran.is_set():
+            if started.is_set():
+                loop_ran.set()
+            await asyncio.sleep(0.005)
 
-    ticker = asyncio.create_task(tick())
+    beat = asyncio.create_task(heartbeat())
     handle = regenerate_video_segment(runner, "lec", "seg-1", SMALL)  # returns at once; recovery is in flight
     assert handle.status is JobStatus.QUEUED
     await runner.recovered()
     assert threads and threads[0] != threading.get_ident()
-    assert ticks >= 10  # the loop ran while recovery slept in its thread
-    await handle.wait()
-    ticker.cancel()
+    assert saw_the_loop == [True]
+    assert (await handle.wait()).status is JobStatus.AWAITING_REVIEW  # the job waited for recovery, then ran
+    await beat
     await runner.shutdown()
-    with pytest.raises(asyncio.CancelledError):
-        await ticker
