@@ -10,9 +10,11 @@ __all__ = [
     "BackendError",
     "ConflictError",
     "CorruptFileError",
+    "DamagedEntryError",
     "GenerationCancelledError",
     "GenerationError",
     "InvalidIdError",
+    "InvalidImageError",
     "InvalidSettingError",
     "JobBusyError",
     "JobError",
@@ -63,6 +65,10 @@ class InvalidSettingError(ValidationError):
     """A setting out of range (duration, resolution, fps, seed) or empty movie directions."""
 
 
+class InvalidImageError(ValidationError):
+    """An image the workbench cannot use: unreadable, too many pixels, or too small for the video."""
+
+
 class UnknownModelError(ValidationError):
     """A model name that no backend is registered for; the message lists the known ones."""
 
@@ -101,6 +107,24 @@ class CorruptFileError(StoreError):
         super().__init__(
             f"The store file {path} cannot be read. Restore it from a backup or fix it by hand; "
             "the workbench will not overwrite it.",
+            detail=reason,
+        )
+
+
+class DamagedEntryError(CorruptFileError):
+    """One segment or starting image of a lecture file is damaged; the rest of the lecture works.
+
+    The damaged entry is kept exactly as it was read whenever the lecture is saved again.
+    """
+
+    def __init__(self, path: object, entry: str, reason: str) -> None:
+        self.path = path
+        self.entry = entry
+        WorkbenchError.__init__(
+            self,
+            f"{entry} in the store file {path} is damaged, so it cannot be used. Fix it in that file by hand or "
+            "restore the file from a backup; the rest of the lecture works, and the workbench keeps the "
+            "damaged entry as it is.",
             detail=reason,
         )
 

@@ -9,7 +9,7 @@ from workbench.jobs.bus import EventBus
 from workbench.jobs.events import Event, EventType
 
 
-async def test_an_event_published_while_the_journal_is_writing_is_written_next(store) -> None:
+async def test_an_event_published_while_the_journal_is_writing_is_written_next(store, lecture) -> None:
     bus = EventBus(store)
     writing, release = threading.Event(), threading.Event()
     append = store.append_events
@@ -20,9 +20,9 @@ async def test_an_event_published_while_the_journal_is_writing_is_written_next(s
         return append(rows)
 
     store.append_events = slow_append
-    bus.publish(Event(EventType.JOB_QUEUED, "job-a", "lenses-101", "seg-01", "Queued."))
+    bus.publish(Event(EventType.JOB_QUEUED, "job-a", "lec", "seg-1", "Queued."))
     assert await asyncio.to_thread(writing.wait, 5)
-    bus.publish(Event(EventType.VIDEO_PREVIEW, "job-a", "lenses-101", "seg-01", "Preview ready."))
+    bus.publish(Event(EventType.VIDEO_PREVIEW, "job-a", "lec", "seg-1", "Preview ready."))
     release.set()
     async with asyncio.timeout(5):
         while len(store.events(job_id="job-a")) < 2:  # noqa: ASYNC110 - waiting for the journal thread

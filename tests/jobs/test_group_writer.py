@@ -14,10 +14,10 @@ from workbench.jobs.group_writer import GroupWriter
 
 def _job(job_id: str, status: JobStatus = JobStatus.QUEUED) -> JobRecord:
     now = next_timestamp()
-    return JobRecord(job_id, "app/regenerate-video-segment", "lenses-101", "seg-01", "ada", status, now, now)
+    return JobRecord(job_id, "app/regenerate-video-segment", "lec", "seg-1", "ada", status, now, now)
 
 
-def test_queued_states_are_written_in_order_as_one_file(store) -> None:
+def test_queued_states_are_written_in_order_as_one_file(store, lecture) -> None:
     entered, gate = threading.Event(), threading.Event()
     groups: list[int] = []
 
@@ -46,7 +46,7 @@ def test_queued_states_are_written_in_order_as_one_file(store) -> None:
     assert len(files) == 2
 
 
-def test_a_failed_write_reaches_every_caller_of_its_group_and_the_writer_goes_on(store) -> None:
+def test_a_failed_write_reaches_every_caller_of_its_group_and_the_writer_goes_on(store, lecture) -> None:
     calls = 0
 
     def save(records, durable):
@@ -69,7 +69,7 @@ def test_a_failed_write_reaches_every_caller_of_its_group_and_the_writer_goes_on
         writer.submit(_job("job-c"), durable=True)
 
 
-def test_save_jobs_gives_each_state_of_a_job_the_next_revision(store) -> None:
+def test_save_jobs_gives_each_state_of_a_job_the_next_revision(store, lecture) -> None:
     job = _job("job-a")
     store.save_job(job)
     store.save_jobs([dataclasses.replace(job, status=s) for s in (JobStatus.RUNNING, JobStatus.FAILED)])

@@ -120,7 +120,8 @@ def test_corrupt_lecture_file_is_named_and_never_overwritten(store, lecture):
         (lambda d: d.update(extra=1), "unknown key 'extra'"),
         (lambda d: d.pop("owner"), "missing key 'owner'"),
         (lambda d: d.update(version="2"), "'version' must be a whole number"),
-        (lambda d: d["videos"][0].update(fps=True), "videos\\[0\\].'fps'"),
+        (lambda d: d.update(version=-5), "'version' is -5; it must be at least 1"),
+        (lambda d: d["timeline"][0].update(asset_id="seg-9"), "not a segment of this lecture"),
         (lambda d: d.update(format="other/9"), "another workbench version"),
         (lambda d: d["videos"][0].update(id="../x"), "not a valid id"),
     ],
@@ -199,7 +200,7 @@ def test_takes_and_jobs_keep_their_latest_state(store, lecture):
     assert list(reopened.jobs(status=[JobStatus.AWAITING_REVIEW])["job_id"]) == ["job-1"]
 
 
-def test_events_are_journaled_and_filterable(store):
+def test_events_are_journaled_and_filterable(store, lecture):
     rows = [
         {"event_id": f"e{i}", "type": "job-progress", "time": f"t{i}", "job_id": "j1" if i < 3 else "j2",
          "lecture_id": "lec", "asset_id": "seg-1", "message": f"{i}", "payload_json": "{}"}

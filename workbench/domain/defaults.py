@@ -14,12 +14,18 @@ __all__ = [
     "MAX_DIRECTIONS_CHARS",
     "MAX_DURATION_S",
     "MAX_FPS",
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "MAX_IMAGE_UPSCALE",
     "MAX_PIXELS",
     "MAX_SEED",
     "MAX_SIDE",
     "MIN_DURATION_S",
     "MIN_FPS",
+    "MIN_IMAGE_SIDE",
     "MIN_SIDE",
+    "WHOLE_DECODE_MAX_PIXELS",
+    "WORKING_MAX_PIXELS",
 ]
 
 #: The embedded camera-path model: works with no GPU and no network.
@@ -38,3 +44,21 @@ MAX_SIDE = 3840
 MAX_PIXELS = 3840 * 2160
 MAX_SEED = 2**31 - 1
 MAX_DIRECTIONS_CHARS = 4000
+
+# -- starting images (see workbench/store/images.py) -------------------------------------------------------
+
+#: Largest upload accepted, in bytes.
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
+#: Largest starting image accepted, in pixels (150 MP: a 12000x12000 scan fits). Anything larger is refused
+#: before a single pixel is decoded, so a decompression bomb costs nothing.
+MAX_IMAGE_PIXELS = 150_000_000
+#: Interlaced PNGs and progressive JPEGs cannot be decoded a few rows at a time; they are accepted up to this.
+WHOLE_DECODE_MAX_PIXELS = 24_000_000
+#: Renders work from a copy of the starting image of at most this many pixels (24 MP, e.g. 6532x3674: a 1.7x
+#: push-in at 4K, 5x at 720p), decoded in bounded memory: any accepted image renders in under 400 MB.
+WORKING_MAX_PIXELS = 24_000_000
+#: A starting image's shorter side, in pixels, at the least.
+MIN_IMAGE_SIDE = 64
+#: How much a video may enlarge its starting image (output pixels per image pixel when the image covers the
+#: frame). A 320x180 image is refused for 1920x1080 (6x) with a message naming the size to use.
+MAX_IMAGE_UPSCALE = 4.0

@@ -14,9 +14,10 @@ from enum import StrEnum
 from typing import Any
 
 from workbench.domain import defaults
-from workbench.errors import InvalidSettingError, NotFoundError
+from workbench.errors import DamagedEntryError, InvalidSettingError, NotFoundError
 
 __all__ = [
+    "Damage",
     "Lecture",
     "Project",
     "Resolution",
@@ -151,6 +152,23 @@ class Project:
 
 
 @dataclass(frozen=True)
+class Damage:
+    """Why one stored entry (a segment, a starting image) cannot be used, and the entry exactly as read.
+
+    Decoding a lecture file puts this on an entry instead of failing the whole lecture; the store writes
+    ``raw`` back unchanged whenever the lecture is saved, and refuses to introduce new damage.
+    """
+
+    file: str
+    entry: str
+    reason: str
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def error(self) -> DamagedEntryError:
+        return DamagedEntryError(self.file, self.entry, self.reason)
+
+
+@dataclass(frozen=True)
 class StartingImage:
     """A stored still that image-to-video models animate. ``path`` is relative to the store root."""
 
@@ -162,6 +180,8 @@ class StartingImage:
     #: Named areas a direction can target ("push in on the diagram"): name → (x, y, w, h), fractions of
     #: the image size. Optional; unknown names fall back to the image centre with a warning.
     regions: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    #: Set when the stored entry is damaged: the lecture treats the image as missing.
+    damage: Damage | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +203,8 @@ class VideoAsset:
     path: str | None = None
     updated_at: str = ""
     title: str = ""
+    #: Set when the stored entry is damaged: :meth:`Lecture.asset` refuses it, listings show it as damaged.
+    damage: Damage | None = None
 
 
 @dataclass(frozen=True)
@@ -209,8 +231,11 @@ class Lecture:
     updated_at: str = ""
 
     def asset(self, asset_id: str) -> VideoAsset:
+        """The segment ``asset_id``; a damaged one raises :class:`DamagedEntryError` (nothing can use it)."""
         for asset in self.videos:
             if asset.id == asset_id:
+                if asset.damage is not None:
+                    raise asset.damage.error()
                 return asset
         raise NotFoundError(
             f"Lecture {self.id!r} has no segment {asset_id!r}. Reload the lecture and pick a segment from it."
@@ -220,7 +245,7 @@ class Lecture:
         """The stored image record, or ``None`` when the segment never had one or it was removed."""
         if image_id is None:
             return None
-        return next((img for img in self.starting_images if img.id == image_id), None)
+        return next((img for img in self.starting_images if img.id == image_id and img.damage is None), None)
 
     def with_asset(self, asset: VideoAsset) -> Lecture:
         """A copy with ``asset`` replacing the segment of the same id (order and timeline unchanged)."""

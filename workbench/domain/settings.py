@@ -22,6 +22,7 @@ from workbench.domain.models import (
     VideoSettings,
     hard_defaults,
 )
+from workbench.domain.text import check_plain_text
 from workbench.errors import InvalidSettingError, UnknownFieldError
 
 __all__ = [
@@ -171,6 +172,8 @@ def _coerce(name: str, raw: Any) -> Any:
 
 
 def _check_directions(text: str) -> None:
+    if isinstance(text, str):
+        check_plain_text(text, "movie directions", error=InvalidSettingError)
     if not isinstance(text, str) or not text.strip():
         raise InvalidSettingError(
             "The movie directions are empty. Describe the shot, for example 'slow push-in on the diagram'."
@@ -183,11 +186,18 @@ def _check_directions(text: str) -> None:
 
 
 def _check_model(name: str) -> None:
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+    if not isinstance(name, str) or not name.strip():
         raise InvalidSettingError("The model name is empty. Pick a model from the list.")
+    check_plain_text(name, "model name", error=InvalidSettingError, max_chars=200)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check_duration(value: float) -> None:
+    if not _is_number(value):
+        raise InvalidSettingError(f"The duration {value!r} is not a number of seconds.")
     if not math.isfinite(value) or not defaults.MIN_DURATION_S <= value <= defaults.MAX_DURATION_S:
         raise InvalidSettingError(
             f"A duration of {value} s is out of range. Choose between {defaults.MIN_DURATION_S:g} and "
@@ -196,6 +206,8 @@ def _check_duration(value: float) -> None:
 
 
 def _check_resolution(res: Resolution) -> None:
+    if not isinstance(res, Resolution) or not (_is_number(res.width) and _is_number(res.height)):
+        raise InvalidSettingError(f"The resolution {res!r} is not understood. Write it as WIDTHxHEIGHT.")
     w, h = res.width, res.height
     lo, hi = defaults.MIN_SIDE, defaults.MAX_SIDE
     if not (lo <= w <= hi and lo <= h <= hi) or w * h > defaults.MAX_PIXELS:
@@ -209,6 +221,8 @@ def _check_resolution(res: Resolution) -> None:
 
 
 def _check_fps(value: int) -> None:
+    if not _is_number(value) or value != int(value):
+        raise InvalidSettingError(f"The frame rate {value!r} is not a whole number of frames per second.")
     if not defaults.MIN_FPS <= value <= defaults.MAX_FPS:
         raise InvalidSettingError(
             f"{value} fps is out of range. Choose between {defaults.MIN_FPS} and {defaults.MAX_FPS} fps."
@@ -216,5 +230,7 @@ def _check_fps(value: int) -> None:
 
 
 def _check_seed(value: int) -> None:
+    if not _is_number(value) or value != int(value):
+        raise InvalidSettingError(f"The seed {value!r} is not a whole number.")
     if not 0 <= value <= defaults.MAX_SEED:
         raise InvalidSettingError(f"The seed {value} is out of range. Use a whole number from 0 to 2^31-1.")

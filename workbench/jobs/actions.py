@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from workbench.domain.clock import next_timestamp
+from workbench.domain.images import check_image_covers
 from workbench.domain.jobs import JobStatus
 from workbench.domain.models import Lecture, Take, TakeStatus
 from workbench.domain.ownership import check_owner
@@ -48,6 +49,8 @@ def preflight(
     validate_settings(resolved.settings)
     backend = runner.registry.get(resolved.settings.model)
     image = lecture.starting_image(asset.starting_image_id)
+    if image is not None:  # a slide far too small for the resolution is refused before anything starts
+        check_image_covers(image.width, image.height, resolved.settings.resolution)
     warnings = tuple(backend.check(resolved.settings, dict(image.regions) if image else None))
     return JobSpec(KIND, lecture_id, asset_id, store.user, over.as_dict(), resolved, warnings)
 
@@ -180,15 +183,17 @@ def pending_previews(store: LectureStore, lecture_id: str, asset_id: str | None 
 
 
 def replace_starting_image(store: LectureStore, lecture_id: str, asset_id: str, image: bytes) -> Lecture:
-    """Store ``image`` (validated: it must decode) and make it the segment's starting image.
+    """Store ``image`` (validated: it must decode, within the pixel limits and large enough for the segment's
+    resolution) and make it the segment's starting image.
 
     The image file is written first and removed again if the lecture commit is refused, so nothing is left
     half-done. The committed video is unchanged: regenerate to use the new image.
     """
     lecture = store.lecture(lecture_id)
     check_owner(lecture, store.user)
-    lecture.asset(asset_id)
-    stored = store.import_starting_image(lecture_id, image)
+    asset = lecture.asset(asset_id)
+    resolution = resolve_video_settings(None, store.project(lecture.project_id), asset).settings.resolution
+    stored = store.import_starting_image(lecture_id, image, for_resolution=resolution)
 
     def attach(current: Lecture) -> Lecture:
         asset = replace(current.asset(asset_id), starting_image_id=stored.id)

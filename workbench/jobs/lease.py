@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 
 from workbench.domain.ids import check_id, new_id
 
-__all__ = ["RunnerLease", "runner_is_alive"]
+__all__ = ["RunnerLease", "lease_ids", "runner_is_alive"]
 
 
 def _lease_dir(store_root: Path) -> Path:
@@ -59,3 +59,9 @@ def runner_is_alive(store_root: Path, runner_id: str | None) -> bool:
     probe.release(force=True)
     path.unlink(missing_ok=True)
     return False
+
+
+def lease_ids(store_root: Path) -> list[str]:
+    """The runner ids that have a lease file (alive or not: see :func:`runner_is_alive`)."""
+    folder = _lease_dir(store_root)
+    return sorted(p.stem for p in folder.glob("*.lock")) if folder.is_dir() else []

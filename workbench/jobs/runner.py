@@ -214,6 +214,7 @@ class Runner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._lease: RunnerLease | None = None
+        self._recovery: asyncio.Task[None] | None = None
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -246,12 +247,28 @@ class Runner:
             self._semaphore = asyncio.Semaphore(self.max_concurrent)
             self.bus.bind(loop)
             self._ensure_lease()
-            from workbench.jobs.recovery import recover_store
-
-            report = recover_store(self.store, self.bus, resumable=self._resumable)
-            for job in report.resumable:
-                self._resume(job)
+            # Recovery reads tables and fsyncs: it runs in a thread, and jobs wait for it before they start.
+            self._recovery = loop.create_task(self._recover(), name="workbench-recovery")
         return loop
+
+    async def _recover(self) -> None:
+        from workbench.jobs.recovery import recover_store_async
+
+        try:
+            report = await recover_store_async(
+                self.store, self.bus, resumable=self._resumable, own_runner=self.runner_id
+            )
+        except Exception:
+            log.exception("Could not recover the store after a crash; new jobs run anyway")
+            return
+        for job in report.resumable:
+            if self.active_job_for(job.lecture_id, job.asset_id) is None:
+                self._resume(job)
+
+    async def recovered(self) -> None:
+        """Wait until the crash recovery this runner started on its loop has finished."""
+        if self._recovery is not None and not self._recovery.done():
+            await asyncio.shield(self._recovery)
 
     def _resumable(self, job: JobRecord) -> bool:
         model = str(job.settings.get("model", ""))
@@ -284,6 +301,7 @@ class Runner:
 
     async def __aenter__(self) -> Runner:
         self._bind()
+        await self.recovered()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -312,6 +330,8 @@ class Runner:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        if self._recovery is not None:
+            await asyncio.gather(self._recovery, return_exceptions=True)
         await self.written()
         if self._loop is not None:
             await self.bus.flush()
@@ -404,6 +424,7 @@ class Runner:
     async def _run(self, handle: JobHandle, workflow: Workflow) -> JobRecord:
         key = (handle.lecture_id, handle.asset_id)
         try:
+            await self.recovered()  # a crash's leftovers are dealt with before anything new is written
             self._save_soon(handle)  # persist "queued"
             assert self._semaphore is not None
             async with self._semaphore:

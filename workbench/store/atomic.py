@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["TEMP_SUFFIX", "atomic_write", "atomic_write_bytes", "fsync_dir", "is_temp_name"]
+__all__ = ["TEMP_SUFFIX", "atomic_write", "atomic_write_bytes", "fsync_dir", "fsync_file", "is_temp_name"]
 
 TEMP_SUFFIX = ".tmp"
 
@@ -19,6 +19,15 @@ TEMP_SUFFIX = ".tmp"
 def fsync_dir(folder: Path) -> None:
     """Make a rename or create inside ``folder`` durable."""
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a file's bytes to disk (before renaming it into place, or recording it)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -42,11 +51,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = temp_path_for(path)
     try:
         write(tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

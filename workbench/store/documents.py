@@ -1,20 +1,31 @@
 """JSON documents for projects and lectures: encoding, and strict decoding that names the broken file.
 
 The format is plain, sorted, indented JSON so a researcher can read, diff and back up a store by hand.
-Decoding refuses unknown keys and wrong types rather than guessing: a hand edit with a typo is reported with
-the file name, and the store then refuses to overwrite that file.
+Decoding refuses unknown keys, wrong types and values the code would trust blindly (a version below 1, a
+media path outside the lecture's folder, an id that could name a path, control characters) rather than
+guessing: a hand edit with a typo is reported as :class:`CorruptFileError` naming the file and the field, and
+the store then refuses to overwrite that file.
+
+Damage is contained: a bad *segment* or *starting image* entry does not fail the lecture. It is decoded with
+a :class:`~workbench.domain.models.Damage` that names the field, the lecture works for every other segment,
+and the entry is written back exactly as read. Only lecture-level fields, entry ids (which everything else
+refers to) and timeline clips fail the whole lecture.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
 
-from workbench.domain.ids import check_id
+from workbench.domain.ids import ID_PATTERN, check_id
+from workbench.domain.integrity import check_media_path
 from workbench.domain.models import (
+    Damage,
     Lecture,
     Project,
     Resolution,
@@ -23,6 +34,7 @@ from workbench.domain.models import (
     VideoAsset,
     VideoDefaults,
 )
+from workbench.domain.text import check_plain_text, find_control_character, strip_control_characters
 from workbench.errors import CorruptFileError, WorkbenchError
 
 __all__ = [
@@ -39,6 +51,8 @@ LECTURE_FORMAT = "workbench.lecture/1"
 PROJECT_FORMAT = "workbench.project/1"
 
 T = TypeVar("T")
+#: ``clock.format_timestamp``'s shape (checked by pattern: ``strptime`` would triple a big lecture's load time).
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -95,7 +109,9 @@ def encode_lecture(lecture: Lecture) -> bytes:
             "version": lecture.version,
             "updated_at": lecture.updated_at,
             "starting_images": [
-                {
+                dict(img.damage.raw)
+                if img.damage is not None
+                else {
                     "id": img.id,
                     "path": img.path,
                     "width": img.width,
@@ -106,7 +122,9 @@ def encode_lecture(lecture: Lecture) -> bytes:
                 for img in lecture.starting_images
             ],
             "videos": [
-                {
+                dict(a.damage.raw)
+                if a.damage is not None
+                else {
                     "id": a.id,
                     "title": a.title,
                     "starting_image_id": a.starting_image_id,
@@ -158,10 +176,38 @@ class _Reader:
             raise self.fail(f"{key!r} must be {_kind_name(kind)}, not {type(value).__name__}")
         return value
 
+    def text(self, key: str, *, optional: bool = False, default: Any = None) -> Any:
+        """A string field without control characters."""
+        value = self.get(key, str, optional=optional, default=default)
+        if isinstance(value, str) and (found := find_control_character(value)) is not None:
+            raise self.fail(f"{key!r} contains the control character U+{ord(found[1]):04X}")
+        return value
+
+    def number(self, key: str, kind: type | tuple[type, ...], *, low: float, optional: bool = False) -> Any:
+        """A number field of at least ``low`` (and finite)."""
+        value = self.get(key, kind, optional=optional)
+        if value is not None and not (math.isfinite(value) and value >= low):
+            raise self.fail(f"{key!r} is {value!r}; it must be at least {low:g}")
+        return value
+
+    def id(self, key: str, kind: str, *, optional: bool = False) -> Any:
+        value = self.get(key, str, optional=optional)
+        if value is None or ID_PATTERN.match(value):
+            return value
+        return self.convert(key, value, lambda v: check_id(v, kind))  # raises, naming the field
+
+    def timestamp(self, key: str) -> str:
+        value = self.get(key, str, optional=True, default="")
+        if value and not _TIMESTAMP.fullmatch(value):
+            raise self.fail(f"{key!r} is {value[:40]!r}, not a time like 2026-11-24T14:02:33.123456Z")
+        return value
+
     def convert(self, key: str, value: Any, fn: Callable[[Any], T]) -> T:
         try:
             return fn(value)
-        except (WorkbenchError, ValueError, TypeError) as exc:
+        except WorkbenchError as exc:
+            raise self.fail(f"{key!r}: {exc.message}") from None
+        except (ValueError, TypeError) as exc:
             raise self.fail(f"{key!r}: {exc}") from None
 
     def nested(self, key: str, item: Any, index: int | None = None) -> _Reader:
@@ -196,7 +242,7 @@ def _opt_resolution(r: _Reader, key: str) -> Resolution | None:
 
 
 def _opt_number(r: _Reader, key: str) -> float | None:
-    raw = r.get(key, (int, float), optional=True)
+    raw = r.number(key, (int, float), low=0.0, optional=True)
     return None if raw is None else float(raw)
 
 
@@ -205,84 +251,124 @@ def decode_project(path: Path, data: Mapping[str, Any]) -> Project:
     _check_format(r, PROJECT_FORMAT)
     d = r.nested("video_defaults", r.get("video_defaults", dict))
     defaults = VideoDefaults(
-        model=d.get("model", str, optional=True),
+        model=d.text("model", optional=True),
         duration_s=_opt_number(d, "duration_s"),
         resolution=_opt_resolution(d, "resolution"),
-        fps=d.get("fps", int, optional=True),
+        fps=d.number("fps", int, low=1, optional=True),
     )
     d.done()
     project = Project(
-        id=r.convert("id", r.get("id", str), lambda v: check_id(v, "project id")),
-        name=r.get("name", str),
-        owner=r.get("owner", str),
+        id=r.id("id", "project id"),
+        name=r.text("name"),
+        owner=r.id("owner", "owner"),
         video_defaults=defaults,
     )
     r.done()
     return project
 
 
+def _region(box: Any) -> tuple[float, float, float, float]:
+    if not isinstance(box, list) or len(box) != 4:
+        raise ValueError("a region is a list of four numbers: x, y, width, height")
+    values = tuple(float(x) for x in box if isinstance(x, int | float) and not isinstance(x, bool))
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{box!r} is not four finite numbers")
+    return values  # type: ignore[return-value]
+
+
+def _decode_image(s: _Reader, image_id: str, lecture_id: str) -> StartingImage:
+    regions_raw = s.get("regions", dict, optional=True, default={})
+    regions = {
+        s.convert("regions", name, lambda n: check_plain_text(n, "region name", max_chars=200)): s.convert(
+            "regions", box, _region
+        )
+        for name, box in regions_raw.items()
+    }
+    image = StartingImage(
+        id=image_id,
+        path=s.convert("path", s.get("path", str), lambda v: check_media_path(v, lecture_id)),
+        width=s.number("width", int, low=1),
+        height=s.number("height", int, low=1),
+        created_at=s.timestamp("created_at"),
+        regions=regions,
+    )
+    s.done()
+    return image
+
+
+def _decode_video(v: _Reader, asset_id: str, lecture_id: str) -> VideoAsset:
+    path = v.get("path", str, optional=True)
+    asset = VideoAsset(
+        id=asset_id,
+        title=v.text("title", optional=True, default=""),
+        starting_image_id=v.id("starting_image_id", "starting image id", optional=True),
+        movie_directions=v.text("movie_directions"),
+        model=v.text("model", optional=True),
+        duration_s=_opt_number(v, "duration_s"),
+        resolution=_opt_resolution(v, "resolution"),
+        fps=v.number("fps", int, low=1, optional=True),
+        seed=v.number("seed", int, low=0, optional=True),
+        path=None if path is None else v.convert("path", path, lambda p: check_media_path(p, lecture_id)),
+        updated_at=v.timestamp("updated_at"),
+    )
+    v.done()
+    return asset
+
+
+def _damage(path: Path, label: str, exc: CorruptFileError, raw: Mapping[str, Any]) -> Damage:
+    return Damage(file=str(path), entry=label, reason=exc.detail or exc.message, raw=dict(raw))
+
+
 def decode_lecture(path: Path, data: Mapping[str, Any]) -> Lecture:
     r = _Reader(path, data)
     _check_format(r, LECTURE_FORMAT)
+    lecture_id = r.id("id", "lecture id")
     images = []
     for i, raw in enumerate(r.get("starting_images", list)):
         s = r.nested("starting_images", raw, i)
-        regions_raw = s.get("regions", dict, optional=True, default={})
-        regions = {
-            str(name): s.convert("regions", box, lambda b: tuple(float(x) for x in b)[:4])
-            for name, box in regions_raw.items()
-        }
-        images.append(
-            StartingImage(
-                id=s.convert("id", s.get("id", str), lambda v: check_id(v, "image id")),
-                path=s.get("path", str),
-                width=s.get("width", int),
-                height=s.get("height", int),
-                created_at=s.get("created_at", str),
-                regions=regions,
-            )
-        )
-        s.done()
+        image_id = s.id("id", "starting image id")
+        try:
+            images.append(_decode_image(s, image_id, lecture_id))
+        except CorruptFileError as exc:
+            damage = _damage(path, f"Starting image {image_id!r}", exc, raw)
+            images.append(StartingImage(image_id, "", 0, 0, "", damage=damage))
     videos = []
     for i, raw in enumerate(r.get("videos", list)):
         v = r.nested("videos", raw, i)
-        image_id = v.get("starting_image_id", str, optional=True)
-        videos.append(
-            VideoAsset(
-                id=v.convert("id", v.get("id", str), lambda x: check_id(x, "segment id")),
-                title=v.get("title", str, optional=True, default=""),
-                starting_image_id=None
-                if image_id is None
-                else v.convert("starting_image_id", image_id, check_id),
-                movie_directions=v.get("movie_directions", str),
-                model=v.get("model", str, optional=True),
-                duration_s=_opt_number(v, "duration_s"),
-                resolution=_opt_resolution(v, "resolution"),
-                fps=v.get("fps", int, optional=True),
-                seed=v.get("seed", int, optional=True),
-                path=v.get("path", str, optional=True),
-                updated_at=v.get("updated_at", str, optional=True, default=""),
+        asset_id = v.id("id", "segment id")
+        try:
+            videos.append(_decode_video(v, asset_id, lecture_id))
+        except CorruptFileError as exc:
+            title = raw.get("title") if isinstance(raw.get("title"), str) else ""
+            damage = _damage(path, f"Segment {asset_id!r}", exc, raw)
+            videos.append(
+                VideoAsset(asset_id, None, "", title=strip_control_characters(title), damage=damage)
             )
-        )
-        v.done()
+    for key, entries in (("starting_images", images), ("videos", videos)):
+        ids = [e.id for e in entries]
+        if len(set(ids)) != len(ids):
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            raise r.fail(f"{key!r} has more than one entry with id {', '.join(map(repr, twice))}")
+    segment_ids = {v.id for v in videos}
     clips = []
     for i, raw in enumerate(r.get("timeline", list)):
         c = r.nested("timeline", raw, i)
-        clips.append(
-            TimelineClip(
-                id=c.convert("id", c.get("id", str), lambda x: check_id(x, "clip id")),
-                asset_id=c.get("asset_id", str),
-                start_s=float(c.get("start_s", (int, float))),
-            )
+        clip = TimelineClip(
+            id=c.id("id", "clip id"),
+            asset_id=c.id("asset_id", "segment id"),
+            start_s=float(c.number("start_s", (int, float), low=0.0)),
         )
+        if clip.asset_id not in segment_ids:
+            raise c.fail(f"'asset_id' {clip.asset_id!r} is not a segment of this lecture")
         c.done()
+        clips.append(clip)
     lecture = Lecture(
-        id=r.convert("id", r.get("id", str), lambda v: check_id(v, "lecture id")),
-        project_id=r.convert("project_id", r.get("project_id", str), lambda v: check_id(v, "project id")),
-        title=r.get("title", str),
-        owner=r.get("owner", str),
-        version=r.get("version", int),
-        updated_at=r.get("updated_at", str, optional=True, default=""),
+        id=lecture_id,
+        project_id=r.id("project_id", "project id"),
+        title=r.text("title"),
+        owner=r.id("owner", "owner"),
+        version=r.number("version", int, low=1),
+        updated_at=r.timestamp("updated_at"),
         starting_images=tuple(images),
         videos=tuple(videos),
         timeline=tuple(clips),

@@ -10,16 +10,21 @@ Layout (all names are checked ids, so no id can become a path outside the store)
     <root>/media/<lecture_id>/takes/     generated videos; an accepted take becomes the committed video
     <root>/media/<lecture_id>/videos/    committed videos that came from elsewhere (imports, the demo)
     <root>/tables/{takes,jobs,events}/   append-only parquet (see ``tables.py``)
+    <root>/trash/<time>/...              what recovery swept away (orphaned take files), kept until purged
 
-Every write takes the writer lock, validates first, and replaces files atomically, so a notebook and a
-papermill batch can share a store. Reads take no lock.
+Every write takes the writer lock, checks ownership (see ``guard.py``: one mechanism for every mutator),
+validates first, and replaces files atomically, so a notebook and a papermill batch can share a store.
+Reads take no lock. Damage stays local: an unreadable table file is skipped with a warning, a damaged lecture
+fails only that lecture, a damaged segment only that segment (see ``documents.py``).
 """
 
 from __future__ import annotations
 
-import io
+import logging
 import os
+import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -28,15 +33,16 @@ from typing import Any
 
 import pandas as pd
 from filelock import FileLock, Timeout
-from PIL import Image, UnidentifiedImageError
 
-from workbench.domain.clock import next_timestamp
+from workbench.domain.clock import next_timestamp, utc_now
 from workbench.domain.ids import check_id, new_id
+from workbench.domain.images import check_image_covers
 from workbench.domain.integrity import check_lecture, check_media_path
 from workbench.domain.jobs import ACTIVE_JOB_STATUSES, JobRecord
-from workbench.domain.models import Lecture, Project, StartingImage, Take, TakeStatus
+from workbench.domain.models import Lecture, Project, Resolution, StartingImage, Take, TakeStatus
 from workbench.domain.ownership import check_owner, current_user
 from workbench.domain.settings import SETTING_FIELDS, resolve_video_settings
+from workbench.domain.text import check_plain_text
 from workbench.errors import (
     ConflictError,
     CorruptFileError,
@@ -45,7 +51,7 @@ from workbench.errors import (
     StoreError,
     ValidationError,
 )
-from workbench.store.atomic import atomic_write_bytes, is_temp_name
+from workbench.store.atomic import atomic_write_bytes, fsync_dir, fsync_file, is_temp_name
 from workbench.store.documents import (
     decode_lecture,
     decode_project,
@@ -53,10 +59,13 @@ from workbench.store.documents import (
     encode_project,
     read_json,
 )
+from workbench.store.guard import Touches, writes
+from workbench.store.images import prepare_upload
 from workbench.store.records import (
     EVENT_SCHEMA,
     JOB_SCHEMA,
     TAKE_SCHEMA,
+    event_row,
     job_from_row,
     job_to_row,
     take_from_row,
@@ -72,7 +81,9 @@ MARKER = "workbench-store.json"
 LOCK_TIMEOUT_S = 30.0
 #: How often a writer waiting for another process's writer lock checks again.
 LOCK_POLL_S = 0.005
-MAX_IMAGE_BYTES = 50 * 1024 * 1024
+TRASH = "trash"
+
+log = logging.getLogger("workbench.store")
 
 
 def open_store(
@@ -146,8 +157,13 @@ class LectureStore:
                 self._lock.release()
 
     def _sweep_leftovers(self) -> None:
-        """Remove temp files a killed writer left behind (safe: we hold the writer lock)."""
-        for folder in (self.root / "projects", self.root / "lectures"):
+        """Remove temp files a killed writer left behind (safe: we hold the writer lock, and every atomic
+        write of a document or an image happens under it, so a temp file seen now has no live writer)."""
+        folders = [self.root / "projects", self.root / "lectures"]
+        media = self.root / "media"
+        if media.is_dir():
+            folders += [p / "images" for p in media.iterdir()]
+        for folder in folders:
             if folder.is_dir():
                 for entry in folder.iterdir():
                     if is_temp_name(entry.name):
@@ -160,11 +176,13 @@ class LectureStore:
     def _doc_path(self, kind: str, doc_id: str) -> Path:
         return self.root / kind / f"{check_id(doc_id, kind[:-1] + ' id')}.json"
 
-    def media_path(self, relative: str) -> Path:
-        """The absolute path of a store-relative media path, refusing anything outside the store."""
-        check_media_path(relative)
+    def media_path(self, relative: str, lecture_id: str | None = None) -> Path:
+        """The absolute path of a store-relative media path, refusing anything outside the store (or, with
+        ``lecture_id``, outside that lecture's media folder), also through a symbolic link."""
+        check_media_path(relative, lecture_id)
         path = (self.root / relative).resolve()
-        if not path.is_relative_to(self.root):
+        inside = self.root / "media" / lecture_id if lecture_id is not None else self.root
+        if not path.is_relative_to(inside.resolve()):
             raise ValidationError(f"The media path {relative!r} points outside the store.")
         return path
 
@@ -175,6 +193,46 @@ class LectureStore:
 
     def relative(self, path: Path) -> str:
         return path.resolve().relative_to(self.root).as_posix()
+
+    # -- ownership (used by guard.writes; see guard.py) --------------------------------------------------------
+
+    def check_may_write(self, lecture_id: str, *, job_id: str | None = None) -> None:
+        """Raise unless the current user owns the stored lecture ``lecture_id``.
+
+        A lecture whose file is damaged has no readable owner, so writes about it are refused, except the
+        records of a job the current user started earlier (``job_id``): a job that was running when the
+        file was damaged can still record how it ended.
+        """
+        try:
+            lecture = self.lecture(lecture_id)
+        except CorruptFileError:
+            if job_id is not None and self._job_user(job_id) == self.user:
+                return
+            raise
+        check_owner(lecture, self.user)
+
+    def may_write(self, lecture_id: str) -> bool:
+        """Whether :meth:`check_may_write` would pass (recovery uses it to leave others' lectures alone)."""
+        try:
+            self.check_may_write(lecture_id)
+        except (OwnershipError, CorruptFileError, NotFoundError, ValidationError):
+            return False
+        return True
+
+    def check_may_write_project(self, project_id: str) -> None:
+        """Raise unless the stored project ``project_id`` (if it exists) belongs to the current user."""
+        path = self._doc_path("projects", project_id)
+        if not path.exists():
+            return
+        current = decode_project(path, read_json(path))
+        if current.owner != self.user:
+            raise OwnershipError(
+                f"Project {project_id!r} belongs to {current.owner!r}, not {self.user!r}; nothing was changed."
+            )
+
+    def _job_user(self, job_id: str) -> str | None:
+        found = self._jobs.get(job_id)
+        return None if found is None else found[0].user
 
     # -- projects --------------------------------------------------------------------------------------------
 
@@ -189,20 +247,17 @@ class LectureStore:
         ids = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
         return [self.project(i) for i in ids]
 
+    @writes(lambda store, a: Touches(projects=(check_id(a["project"].id, "project id"),)))
     def save_project(self, project: Project) -> Project:
         """Create a project, or update one the current user owns."""
-        check_id(project.id, "project id")
         path = self._doc_path("projects", project.id)
-        with self.writing():
-            if path.exists():
-                current = decode_project(path, read_json(path))
-                if current.owner != self.user:
-                    raise OwnershipError(
-                        f"Project {project.id!r} belongs to {current.owner!r}, not {self.user!r}; nothing was changed."
-                    )
-            elif project.owner != self.user:
-                raise ValidationError(f"A new project must be owned by the current user ({self.user!r}).")
-            atomic_write_bytes(path, encode_project(project))
+        if project.owner != self.user:
+            raise OwnershipError(
+                f"You ({self.user!r}) cannot save a project owned by {project.owner!r}; nothing was changed. "
+                "A project is owned by the user who saves it."
+            )
+        check_plain_text(project.name, "project name", max_chars=500)
+        atomic_write_bytes(path, encode_project(project))
         return project
 
     # -- lectures --------------------------------------------------------------------------------------------
@@ -232,43 +287,46 @@ class LectureStore:
         self._lecture_cache[lecture_id] = (key, lecture)
         return lecture
 
+    @writes(lambda store, a: Touches())
     def create_lecture(self, lecture: Lecture) -> Lecture:
         """Store a new lecture owned by the current user, as version 1."""
         check_lecture(lecture)
         if lecture.owner != self.user:
-            raise ValidationError(f"A new lecture must be owned by the current user ({self.user!r}).")
+            raise OwnershipError(
+                f"You ({self.user!r}) cannot create a lecture owned by {lecture.owner!r}; nothing was written. "
+                "A new lecture is owned by the user who creates it."
+            )
+        if any(a.damage for a in lecture.videos) or any(i.damage for i in lecture.starting_images):
+            raise ValidationError("A new lecture cannot contain damaged entries.")
         path = self._doc_path("lectures", lecture.id)
-        with self.writing():
-            if path.exists():
-                raise ConflictError(f"A lecture {lecture.id!r} already exists; choose another id.")
-            self.project(lecture.project_id)
-            stored = replace(lecture, version=1, updated_at=next_timestamp(lecture.updated_at or None))
-            self._write_lecture(path, stored)
+        if path.exists():
+            raise ConflictError(f"A lecture {lecture.id!r} already exists; choose another id.")
+        self.project(lecture.project_id)
+        stored = replace(lecture, version=1, updated_at=next_timestamp(lecture.updated_at or None))
+        self._write_lecture(path, stored)
         return stored
 
+    @writes(lambda store, a: Touches.lecture(check_id(a["lecture"].id, "lecture id")))
     def commit_lecture(self, lecture: Lecture, *, expected_version: int) -> Lecture:
         """Replace the stored lecture if it is still at ``expected_version``; returns the new version.
 
         Checks ownership against the *stored* document and refuses stale writes with :class:`ConflictError`;
-        in both cases nothing is written.
+        in both cases nothing is written. Damaged entries can be carried unchanged, never introduced.
         """
         check_lecture(lecture)
         path = self._doc_path("lectures", lecture.id)
-        with self.writing():
-            current = self.lecture(lecture.id)
-            check_owner(current, self.user)
-            if lecture.owner != current.owner:
-                raise ValidationError("A commit cannot change a lecture's owner.")
-            if current.version != expected_version:
-                raise ConflictError(
-                    f"Lecture {current.title or current.id!r} was changed elsewhere (it is at version "
-                    f"{current.version}, you edited version {expected_version}); nothing was overwritten. "
-                    "Reload the lecture and apply your change again.",
-                )
-            stored = replace(
-                lecture, version=current.version + 1, updated_at=next_timestamp(current.updated_at)
+        current = self.lecture(lecture.id)
+        if lecture.owner != current.owner:
+            raise ValidationError("A commit cannot change a lecture's owner.")
+        if current.version != expected_version:
+            raise ConflictError(
+                f"Lecture {current.title or current.id!r} was changed elsewhere (it is at version "
+                f"{current.version}, you edited version {expected_version}); nothing was overwritten. "
+                "Reload the lecture and apply your change again.",
             )
-            self._write_lecture(path, stored)
+        _check_damage_is_carried(current, lecture)
+        stored = replace(lecture, version=current.version + 1, updated_at=next_timestamp(current.updated_at))
+        self._write_lecture(path, stored)
         return stored
 
     def _write_lecture(self, path: Path, lecture: Lecture) -> None:
@@ -277,6 +335,7 @@ class LectureStore:
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         self._lecture_cache[lecture.id] = (key, lecture)
 
+    @writes(lambda store, a: Touches.lecture(check_id(a["lecture_id"], "lecture id")))
     def update_lecture(
         self,
         lecture_id: str,
@@ -288,11 +347,9 @@ class LectureStore:
 
         With ``expected_version`` the change is refused if the lecture moved on since the caller read it.
         """
-        with self.writing():
-            current = self.lecture(lecture_id)
-            check_owner(current, self.user)
-            version = current.version if expected_version is None else expected_version
-            return self.commit_lecture(change(current), expected_version=version)
+        current = self.lecture(lecture_id)
+        version = current.version if expected_version is None else expected_version
+        return self.commit_lecture(change(current), expected_version=version)
 
     # -- starting images -------------------------------------------------------------------------------------
 
@@ -303,49 +360,55 @@ class LectureStore:
         *,
         image_id: str | None = None,
         regions: Mapping[str, tuple[float, float, float, float]] | None = None,
+        for_resolution: Resolution | None = None,
     ) -> StartingImage:
-        """Validate an image (it must decode) and store it as PNG/JPEG under the lecture's media.
+        """Validate an image and store it under the lecture's media; only the file is written (attach it to a
+        segment with a lecture commit).
 
-        Only the file is written; attach it to a segment with a lecture commit.
+        Refused with :class:`~workbench.errors.InvalidImageError` before anything is written: unreadable or
+        truncated files, more than ``MAX_IMAGE_PIXELS`` (checked from the header: a decompression bomb is never
+        decoded), fewer than ``MIN_IMAGE_SIDE`` pixels a side, or, with ``for_resolution``, too small for that
+        video. Stored as uploaded when it is a plain PNG/JPEG, else as an 8-bit RGB PNG (CMYK, palette, alpha,
+        16-bit and EXIF rotation resolved), at most ``WORKING_MAX_PIXELS`` large.
+        The lecture may not exist yet (a new lecture's images come first); if it does, you must own it.
         """
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        if len(data) > MAX_IMAGE_BYTES:
-            raise ValidationError(
-                f"The image is {len(data) // 2**20} MB; use one under {MAX_IMAGE_BYTES // 2**20} MB."
-            )
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                img.load()
-                fmt, width, height = img.format, img.width, img.height
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise ValidationError(
-                "The file is not an image the workbench can read. Upload a PNG or JPEG.", detail=str(exc)
-            ) from None
-        ext = {"PNG": "png", "JPEG": "jpg"}.get(fmt or "")
-        if ext is None:
-            with Image.open(io.BytesIO(data)) as img:
-                buf = io.BytesIO()
-                img.convert("RGB").save(buf, format="PNG")
-            data, ext = buf.getvalue(), "png"
+        lecture_id = check_id(lecture_id, "lecture id")
         image_id = check_id(image_id or new_id("img"), "starting image id")
-        path = self.media_dir(lecture_id, "images") / f"{image_id}.{ext}"
-        with self.writing():
-            atomic_write_bytes(path, data)
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        prepared = prepare_upload(data)
+        if for_resolution is not None:
+            check_image_covers(prepared.width, prepared.height, for_resolution)
+        clean_regions = _check_regions(regions or {})
+        path = self.media_dir(lecture_id, "images") / f"{image_id}.{prepared.extension}"
+        self._store_image(lecture_id, path, prepared.data)
         return StartingImage(
             id=image_id,
             path=self.relative(path),
-            width=width,
-            height=height,
+            width=prepared.width,
+            height=prepared.height,
             created_at=next_timestamp(),
-            regions=dict(regions or {}),
+            regions=clean_regions,
         )
 
+    @writes(
+        lambda store, a: Touches.lecture(a["lecture_id"]) if store.has_lecture(a["lecture_id"]) else Touches()
+    )
+    def _store_image(self, lecture_id: str, path: Path, data: bytes) -> None:
+        atomic_write_bytes(path, data)
+
+    def has_lecture(self, lecture_id: str) -> bool:
+        return self._doc_path("lectures", lecture_id).exists()
+
     def starting_image_file(self, lecture: Lecture, image_id: str | None) -> Path | None:
-        """The stored image file of ``image_id``, or ``None`` when the id or the file is missing."""
+        """The stored image file of ``image_id``, or ``None`` when the id or the file is missing (or its
+        record is damaged)."""
         image = lecture.starting_image(image_id)
         if image is None:
             return None
-        path = self.media_path(image.path)
+        try:
+            path = self.media_path(image.path, lecture.id)
+        except ValidationError:
+            return None
         return path if path.is_file() else None
 
     # -- takes -----------------------------------------------------------------------------------------------
@@ -358,32 +421,60 @@ class LectureStore:
         self.record_takes([take])
         return take
 
+    @writes(lambda store, a: Touches.of((check_id(t.lecture_id, "lecture id"), t.job_id) for t in a["takes"]))
     def record_takes(self, takes: Sequence[Take]) -> None:
-        """Persist new takes as one durable append (all or none)."""
+        """Persist new takes as one durable append (all or none).
+
+        Each take's file must be in place in its lecture's ``takes`` folder; it is fsynced (with its folder)
+        before the record is written, so a recorded take never points at a file a power cut could lose.
+        """
+        files = []
         for take in takes:
             check_id(take.id, "take id")
-            self.media_path(take.path)
-        with self.writing():
-            for take in takes:
-                if self._takes.get(take.id) is not None:
-                    raise ConflictError(f"A take {take.id!r} already exists.")
-            self._takes.put_many([(take, 0) for take in takes])
+            check_id(take.asset_id, "segment id")
+            check_id(take.job_id, "job id")
+            path = self.media_path(take.path, take.lecture_id)
+            if not path.is_file():
+                raise NotFoundError(
+                    f"The file of take {take.id!r} ({take.path}) is missing; nothing was recorded."
+                )
+            files.append(path)
+            if self._takes.get(take.id) is not None:
+                raise ConflictError(f"A take {take.id!r} already exists.")
+        for path in files:
+            fsync_file(path)
+        for folder in {path.parent for path in files}:
+            fsync_dir(folder)
+        self._takes.put_many([(take, 0) for take in takes])
 
+    @writes(lambda store, a: Touches.lecture(*store._stored_take_owner(a["take"].id)))
     def update_take(
         self, take: Take, *, expect_status: TakeStatus | None = None, durable: bool = True
     ) -> Take:
-        """Append a new revision of ``take``; with ``expect_status`` refuse if its state moved on."""
-        with self.writing():
-            found = self._takes.get(take.id)
-            if found is None:
-                raise NotFoundError(f"There is no take {take.id!r}.")
-            current, revision = found
-            if expect_status is not None and current.status is not expect_status:
-                raise ConflictError(
-                    f"Take {take.id!r} is already {current.status}; reload to see its current state."
-                )
-            self._takes.put(take, revision + 1, durable=durable)
+        """Append a new revision of ``take``; with ``expect_status`` refuse if its state moved on.
+
+        Only its review state may change: its lecture, segment, job, file and settings are fixed.
+        """
+        current, revision = self._takes.get(take.id)  # type: ignore[misc]  (the guard found it)
+        if expect_status is not None and current.status is not expect_status:
+            raise ConflictError(
+                f"Take {take.id!r} is already {current.status}; reload to see its current state."
+            )
+        fixed = ("lecture_id", "asset_id", "job_id", "path", "settings", "preview_token", "created_at")
+        changed = [name for name in fixed if getattr(take, name) != getattr(current, name)]
+        if changed:
+            raise ValidationError(
+                f"Take {take.id!r}: {', '.join(changed)} cannot change after it was generated; only its review "
+                "state can. Nothing was written."
+            )
+        self._takes.put(take, revision + 1, durable=durable)
         return take
+
+    def _stored_take_owner(self, take_id: str) -> tuple[str, str]:
+        found = self._takes.get(check_id(take_id, "take id"))
+        if found is None:
+            raise NotFoundError(f"There is no take {take_id!r}.")
+        return found[0].lecture_id, found[0].job_id
 
     def take(self, take_id: str) -> Take:
         found = self._takes.get(check_id(take_id, "take id"))
@@ -419,18 +510,37 @@ class LectureStore:
         self.save_jobs([job], durable=durable)
         return job
 
+    @writes(lambda store, a: Touches.of((check_id(j.lecture_id, "lecture id"), j.id) for j in a["jobs"]))
     def save_jobs(self, jobs: Sequence[JobRecord], *, durable: bool = True) -> None:
-        """Record several job states, in order, as one append (the runner's writer groups what waits)."""
-        with self.writing():
-            revisions: dict[str, int] = {}
-            rows = []
-            for job in jobs:
-                if job.id not in revisions:
-                    found = self._jobs.get(job.id)
-                    revisions[job.id] = -1 if found is None else found[1]
-                revisions[job.id] += 1
-                rows.append((job, revisions[job.id]))
-            self._jobs.put_many(rows, durable=durable)
+        """Record several job states, in order, as one append (the runner's writer groups what waits).
+
+        A job's lecture, segment, kind and user are fixed once recorded.
+        """
+        for job in jobs:
+            check_id(job.id, "job id")
+            check_id(job.asset_id, "segment id")
+        revisions: dict[str, int] = {}
+        first: dict[str, JobRecord] = {}
+        rows = []
+        for job in jobs:
+            if job.id not in revisions:
+                found = self._jobs.get(job.id)
+                revisions[job.id] = -1 if found is None else found[1]
+                if found is not None:
+                    first[job.id] = found[0]
+                else:
+                    first[job.id] = job
+            anchor = first[job.id]
+            moved = [
+                n for n in ("lecture_id", "asset_id", "kind", "user") if getattr(job, n) != getattr(anchor, n)
+            ]
+            if moved:
+                raise ValidationError(
+                    f"Job {job.id!r}: {', '.join(moved)} cannot change once recorded. Nothing was written."
+                )
+            revisions[job.id] += 1
+            rows.append((job, revisions[job.id]))
+        self._jobs.put_many(rows, durable=durable)
 
     def active_jobs(self, lecture_id: str | None = None) -> list[JobRecord]:
         """Jobs queued or running (in any process), without building a DataFrame: the busy check is hot."""
@@ -461,11 +571,15 @@ class LectureStore:
 
     # -- events ----------------------------------------------------------------------------------------------
 
+    @writes(
+        lambda store, a: Touches.of(
+            (check_id(r.get("lecture_id"), "lecture id"), r.get("job_id") or None) for r in a["rows"]
+        )
+    )
     def append_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Journal events (rows of ``EVENT_SCHEMA``); one file per call, so batch them."""
+        """Journal events (rows of ``EVENT_SCHEMA``, messages redacted); one file per call, so batch them."""
         if rows:
-            with self.writing():
-                self._events.append(rows)
+            self._events.append([event_row(row) for row in rows])
 
     def events(self, lecture_id: str | None = None, job_id: str | None = None) -> pd.DataFrame:
         frame = self._events.read()
@@ -493,9 +607,18 @@ class LectureStore:
         active = set(jobs.loc[jobs["status"].isin([str(s) for s in ACTIVE_JOB_STATUSES]), "asset_id"])
         rows = []
         for lecture_id in ids:
-            lecture = self.lecture(lecture_id)
-            project = self.project(lecture.project_id)
+            try:
+                lecture = self.lecture(lecture_id)
+                project = self.project(lecture.project_id)
+            except (CorruptFileError, NotFoundError) as exc:
+                if isinstance(lecture_ids, str):
+                    raise  # asked for this one lecture: say why it cannot be shown
+                log.warning("Leaving lecture %r out of the segment list: %s", lecture_id, exc)
+                continue
             for order, asset in enumerate(lecture.videos):
+                if asset.damage is not None:
+                    rows.append(_damaged_row(lecture.id, order, asset))
+                    continue
                 resolved = resolve_video_settings(None, project, asset)
                 image = lecture.starting_image(asset.starting_image_id)
                 image_file = self.starting_image_file(lecture, asset.starting_image_id)
@@ -531,11 +654,132 @@ class LectureStore:
                 rows.append(row)
         return pd.DataFrame(rows)
 
+    @writes(None, maintenance=True)
     def compact(self) -> dict[str, int]:
-        """Merge each table's files into one (crash-safe). Returns files merged per table."""
-        with self.writing():
-            return {
-                "takes": self._takes.log.compact(),
-                "jobs": self._jobs.log.compact(),
-                "events": self._events.compact(),
-            }
+        """Merge each table's files into one (crash-safe). Returns files merged per table.
+
+        Store-wide maintenance that changes no record, so any user may run it (damaged files stay as they are).
+        """
+        return {
+            "takes": self._takes.log.compact(),
+            "jobs": self._jobs.log.compact(),
+            "events": self._events.compact(),
+        }
+
+    def damaged_table_files(self, table: str) -> dict[Path, str]:
+        """Unreadable files of one table (``"takes"``, ``"jobs"`` or ``"events"``) that reads skip."""
+        logs = {"takes": self._takes.log, "jobs": self._jobs.log, "events": self._events}
+        return logs[table].damaged_files()
+
+    def damaged_files(self) -> dict[Path, str]:
+        """Files the store skips because they cannot be read (path → reason): table files and documents."""
+        found: dict[Path, str] = {}
+        for table in (self._takes.log, self._jobs.log, self._events):
+            found.update(table.damaged_files())
+        for kind, decode in (("projects", decode_project), ("lectures", decode_lecture)):
+            folder = self.root / kind
+            for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+                try:
+                    decoded = decode(path, read_json(path))
+                except CorruptFileError as exc:
+                    found[path] = exc.detail or exc.message
+                    continue
+                for entry in (*getattr(decoded, "videos", ()), *getattr(decoded, "starting_images", ())):
+                    if entry.damage is not None:
+                        found.setdefault(path, f"{entry.damage.entry}: {entry.damage.reason}")
+        return found
+
+    # -- trash -----------------------------------------------------------------------------------------------
+
+    @writes(lambda store, a: Touches.lecture(_lecture_of_media(a["relative"])))
+    def move_to_trash(self, relative: str, *, reason: str) -> Path:
+        """Move a media file of a lecture into ``trash/<time>/<same path>`` (never deleted: it may have cost
+        money); logs one line saying what moved and why. Returns the new path."""
+        folder, _, name = relative.rpartition("/")
+        if name in ("", ".", "..") or "\x00" in name:
+            raise ValidationError(f"{relative!r} does not name a file.")
+        source = (
+            self.media_path(f"{folder}/{name.lstrip('.')}").parent / name
+        )  # half-written files are hidden
+        stamp = utc_now().strftime("%Y%m%dT%H%M%S")
+        target = self.root / TRASH / stamp / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target = target.with_name(f"{target.stem}-{time.time_ns()}{target.suffix}")
+        shutil.move(source, target)
+        fsync_dir(source.parent)
+        fsync_dir(target.parent)
+        log.warning("Moved %s to %s: %s", relative, self.relative(target), reason)
+        return target
+
+    def media_files(self, lecture_id: str, kind: str) -> list[tuple[str, float]]:
+        """Files in one of a lecture's media folders, as (store-relative path, mtime), hidden ones included."""
+        folder = self.media_dir(lecture_id, kind)
+        out = []
+        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if entry.is_file() and not entry.is_symlink():
+                out.append((self.relative(entry), entry.stat().st_mtime))
+        return out
+
+    def media_lecture_ids(self) -> list[str]:
+        """Lecture ids that have a media folder (some may have no lecture document)."""
+        media = self.root / "media"
+        return sorted(p.name for p in media.iterdir() if p.is_dir()) if media.is_dir() else []
+
+
+def _lecture_of_media(relative: str) -> str:
+    parts = relative.split("/")
+    if len(parts) < 4 or parts[0] != "media":
+        raise ValidationError(f"{relative!r} is not a lecture's media file.")
+    return check_id(parts[1], "lecture id")
+
+
+def _check_damage_is_carried(current: Lecture, new: Lecture) -> None:
+    """A commit may keep a damaged entry exactly as stored, never add or alter one."""
+    stored = {("video", a.id): a.damage for a in current.videos if a.damage is not None}
+    stored |= {("image", i.id): i.damage for i in current.starting_images if i.damage is not None}
+    for kind, entries in (("video", new.videos), ("image", new.starting_images)):
+        for entry in entries:
+            if entry.damage is not None and stored.get((kind, entry.id)) != entry.damage:
+                raise ValidationError(
+                    f"{entry.damage.entry} is damaged and cannot be committed in a changed form; fix the file "
+                    "by hand or leave the entry as it is."
+                )
+
+
+def _check_regions(
+    regions: Mapping[str, tuple[float, float, float, float]],
+) -> dict[str, tuple[float, float, float, float]]:
+    out = {}
+    for name, box in regions.items():
+        check_plain_text(str(name), "region name", max_chars=200)
+        values = tuple(float(v) for v in box)
+        if len(values) != 4 or not all(v == v and abs(v) != float("inf") for v in values):
+            raise ValidationError(f"Region {name!r} must be four finite numbers: x, y, width, height.")
+        out[str(name)] = values
+    return out  # type: ignore[return-value]
+
+
+def _damaged_row(lecture_id: str, order: int, asset: Any) -> dict[str, Any]:
+    """A segment-list row for a damaged segment: the same columns, no settings, the reason in ``problem``."""
+    assert asset.damage is not None
+    row: dict[str, Any] = {
+        "lecture_id": lecture_id,
+        "order": order,
+        "asset_id": asset.id,
+        "title": asset.title,
+        "status": "damaged",
+        "starting_image_id": None,
+        "starting_image_path": None,
+        "has_starting_image": False,
+        "path": None,
+        "updated_at": "",
+        "pending_previews": 0,
+        "takes": 0,
+    }
+    for name in SETTING_FIELDS:
+        row[name] = row[f"{name}_source"] = None
+    row["problem"] = (
+        f"{asset.damage.entry} is damaged ({asset.damage.reason}); fix it in {asset.damage.file}."
+    )
+    return row

@@ -3,6 +3,10 @@
 Takes and jobs change state (pending → accepted, queued → running → …) yet tables are append-only, so each
 change appends a new row with a higher ``revision``; the latest revision of an id is its current state.
 Settings are kept both as flat columns (for pandas analysis) and as JSON (for exact round-trips).
+
+Every column that can carry a provider's words (errors, provider job ids, warnings, event messages and
+payloads) passes through :func:`~workbench.domain.redaction.redact` here, on the way to disk, so a token
+echoed by a provider never reaches a table whatever path it took.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import pyarrow as pa
 
 from workbench.domain.jobs import JobRecord, JobStatus
 from workbench.domain.models import SettingSource, Take, TakeStatus, VideoSettings
+from workbench.domain.redaction import redact, redact_optional
 
 __all__ = [
     "EVENT_SCHEMA",
     "JOB_SCHEMA",
     "TAKE_SCHEMA",
+    "event_row",
     "job_from_row",
     "job_to_row",
     "take_from_row",
@@ -83,14 +89,14 @@ def take_to_row(take: Take, revision: int) -> dict[str, Any]:
         "settings_json": _dumps(s.to_dict()),
         "provenance_json": _dumps({k: str(v) for k, v in take.provenance.items()}),
         "backend": take.backend,
-        "provider": take.provider,
-        "provider_job_id": take.provider_job_id,
+        "provider": redact_optional(take.provider),
+        "provider_job_id": redact_optional(take.provider_job_id),
         "cost": take.cost,
         "frame_count": take.frame_count,
         "size_bytes": take.size_bytes,
         "generation_s": take.timings.get("total_s"),
         "timings_json": _dumps(dict(take.timings)),
-        "warnings_json": _dumps(list(take.warnings)),
+        "warnings_json": _dumps([redact(w) for w in take.warnings]),
     }
 
 
@@ -147,9 +153,9 @@ def job_to_row(job: JobRecord, revision: int) -> dict[str, Any]:
         "settings_json": _dumps(dict(job.settings)),
         "provenance_json": _dumps(dict(job.provenance)),
         "take_id": job.take_id,
-        "error": job.error,
+        "error": redact_optional(job.error),
         "attempts": job.attempts,
-        "provider_job_id": job.provider_job_id,
+        "provider_job_id": redact_optional(job.provider_job_id),
         "runner": job.runner,
     }
 
@@ -173,3 +179,12 @@ def job_from_row(row: Mapping[str, Any]) -> JobRecord:
         provider_job_id=_opt(row["provider_job_id"]),
         runner=_opt(row["runner"]),
     )
+
+
+def event_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An event row as stored: the message and the payload redacted (they may quote a provider)."""
+    out = dict(row)
+    for key in ("message", "payload_json"):
+        if isinstance(out.get(key), str):
+            out[key] = redact(out[key])
+    return out

@@ -7,11 +7,16 @@ the merged file names the files it replaces in its metadata, so a crash between 
 old ones never double-counts rows.
 
 Reads are cached per file: a second read only opens files appended since the first one.
+
+A file that cannot be read (torn by a disk fault, edited by hand, written by a foreign tool) is skipped with
+a warning naming it, and never rewritten, compacted or deleted: the rest of the table keeps working, and
+:meth:`ParquetLog.damaged_files` lists what was skipped.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import threading
@@ -29,6 +34,8 @@ from workbench.store.atomic import fsync_dir
 
 __all__ = ["ParquetLog"]
 
+log = logging.getLogger("workbench.store")
+
 _REPLACES_KEY = b"workbench.replaces"
 #: An append that finds more files than this compacts the table, so cold reads stay fast.
 AUTO_COMPACT_FILES = 128
@@ -45,6 +52,8 @@ class ParquetLog:
         self._replaces: dict[str, frozenset[str]] = {}
         self._frame_key: tuple[str, ...] | None = None
         self._frame: pd.DataFrame | None = None
+        #: Files that could not be read: name → reason. Skipped by every read and write, never touched.
+        self._damaged: dict[str, str] = {}
         #: Increases whenever :meth:`read` returns different rows; lets derived views cache safely.
         self.generation = 0
 
@@ -169,12 +178,28 @@ class ParquetLog:
         replaced: set[str] = set()
         for name in names:
             replaced |= self._replaced_by(name)
-        return [n for n in names if n not in replaced]
+        return [n for n in names if n not in replaced and n not in self._damaged]
 
     def _replaced_by(self, name: str) -> frozenset[str]:
-        if name not in self._replaces:
-            self._read_file(name)
+        if name not in self._replaces and name not in self._damaged:
+            try:
+                self._read_file(name)
+            except CorruptFileError as exc:
+                self._damaged[name] = exc.detail or exc.message
+                log.warning(
+                    "Skipping the damaged table file %s (%s). Its rows are left out; the file is kept as it is: "
+                    "restore it from a backup, or move it out of the store to silence this warning.",
+                    self.folder / name,
+                    self._damaged[name],
+                )
         return self._replaces.get(name, frozenset())
+
+    def damaged_files(self) -> dict[Path, str]:
+        """Files skipped because they cannot be read (path → reason), as far as reads have seen."""
+        with self._mutex:
+            self._live_names()
+            present = set(self._listdir())
+            return {self.folder / n: why for n, why in self._damaged.items() if n in present}
 
     def _read_file(self, name: str) -> pa.Table:
         cached = self._tables.get(name)

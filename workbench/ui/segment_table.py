@@ -16,6 +16,7 @@ _STATUS_COLOR = {
     "generating": "primary",
     "needs starting image": "error",
     "no video": "grey",
+    "damaged": "error",
 }
 
 

@@ -34,7 +34,10 @@ class ReviewWorkbench(v.Container):
     ) -> None:
         self.session = session
         self.refresh_delay_s = refresh_delay_s
-        self.selected: str | None = session.committed.videos[0].id if session.committed.videos else None
+        usable = [
+            a.id for a in session.committed.videos if a.damage is None
+        ]  # a damaged one cannot be edited
+        self.selected: str | None = usable[0] if usable else None
         self.field_errors: dict[str, str] = {}
         self._refresh_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -280,6 +283,11 @@ class ReviewWorkbench(v.Container):
         segments = session.store.segments(session.lecture_id)
         rows = []
         for rec in segments.to_dict("records"):
+            if rec["status"] == "damaged":  # listed with its status; selecting it says what is wrong
+                rows.append(
+                    SegmentRow(rec["asset_id"], rec["order"], rec["title"], None, "", 0.0, "damaged", "", 0)
+                )
+                continue
             asset = session.asset(rec["asset_id"])
             image = session.committed.starting_image(asset.starting_image_id)
             thumb = (

@@ -1,44 +1,38 @@
 """Tokens come from environment variables only, and never leave this process in words.
 
 :func:`read_token` is the one way a hosted backend gets its token; it remembers the value so that
-:func:`redact` can strip it from any text (an exception message, a provider's error body, a log line) before
-that text reaches an event, a take, a report or a traceback. Authorization headers and ``Bearer``/``Key``/
-``Token`` credentials are removed whatever their value, in case a provider echoes a header back.
+:func:`redact` (see :mod:`workbench.domain.redaction`) strips it from any text — an exception message, a
+provider's error body, a log line, a stored job row — before that text reaches an event, a take, a report or
+a traceback. Authorization headers, ``Bearer``/``Key``/``Token`` credentials and credential query parameters
+are removed whatever their value, in case a provider echoes a header back or signs its output URLs.
+
+Importing this module also puts a redacting filter on the loggers that print provider URLs and words:
+httpx logs every request URL at INFO ("HTTP Request: GET https://…?token=…"), and our own HTTP and job
+loggers carry provider messages.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import re
-import threading
 
+from workbench.domain.redaction import REDACTED, redact, remember_secret
 from workbench.errors import BackendError
 
-__all__ = ["REDACTED", "read_token", "redact", "remember_secret"]
+__all__ = ["REDACTED", "REDACTED_LOGGERS", "RedactingFilter", "read_token", "redact", "remember_secret"]
 
-REDACTED = "[redacted]"
-
-_lock = threading.Lock()
-_secrets: set[str] = set()
-
-#: ``Authorization: Bearer abc``, ``"authorization": "Key abc"``, ``x-api-key=abc`` …: the value goes.
-_HEADER = re.compile(
-    r"""(?ix)
-    (["']?(?:proxy-)?authorization|x-api-key|api[-_]?key|api[-_]?token|access[-_]?token|secret)
-    (["']?\s*[:=]\s*["']?)
-    (?:(?:bearer|key|token|basic)\s+)?
-    [^\s"',}]+
-    """
+#: Loggers whose records may carry provider URLs or words. A filter on a logger only sees records logged on
+#: that very logger (not its children), so each is named.
+REDACTED_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "workbench.generation.http",
+    "workbench.jobs",
+    "workbench.batch",
 )
-#: A credential scheme followed by something token-shaped, anywhere in free text.
-_SCHEME = re.compile(r"(?i)\b(bearer|token|key|basic)\s+[A-Za-z0-9._~+/=:-]{12,}")
-
-
-def remember_secret(value: str) -> None:
-    """Treat ``value`` as a secret from now on (every :func:`redact` removes it)."""
-    if value and len(value) >= 4:
-        with _lock:
-            _secrets.add(value)
 
 
 def read_token(env_var: str, *, model: str, provider: str) -> str:
@@ -54,13 +48,30 @@ def read_token(env_var: str, *, model: str, provider: str) -> str:
     return value
 
 
-def redact(text: object) -> str:
-    """``str(text)`` without any remembered token value or credential-looking header."""
-    out = str(text)
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if secret in out:
-            out = out.replace(secret, REDACTED)
-    out = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", out)
-    return _SCHEME.sub(lambda m: f"{m.group(1)} {REDACTED}", out)
+class RedactingFilter(logging.Filter):
+    """Formats a record's message (and traceback) once, redacted, so no handler can print the original."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error handling
+            return True
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def install_log_redaction() -> None:
+    """Put one :class:`RedactingFilter` on each of :data:`REDACTED_LOGGERS` (idempotent)."""
+    for name in REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
+install_log_redaction()

@@ -7,15 +7,14 @@ browsers show them unshifted.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
 
-from workbench.errors import StartingImageMissingError
+from workbench.errors import InvalidImageError, StartingImageMissingError
+from workbench.store.images import decode_rgb
 
 __all__ = ["SourcePlanes", "load_starting_image", "rgb_to_bt709_planes"]
 
@@ -28,88 +27,28 @@ _BT709 = np.array(
     ],
     dtype=np.float32,
 )
-_EXIF_ORIENTATION = 0x0112
 
 
 def load_starting_image(path: str | Path) -> np.ndarray:
-    """The image as an RGB uint8 array (EXIF rotation applied, transparency over white).
+    """The image as an RGB uint8 array: a bounded working copy (EXIF rotation applied, transparency over
+    white), at most ``WORKING_MAX_PIXELS`` however large the file, decoded in bounded memory.
 
-    Anything missing, unreadable or corrupt raises :class:`StartingImageMissingError`: to the user they all
-    mean the same thing, regenerate the starting image. Pixels are decoded by OpenCV (about twice as fast as
-    Pillow for a 1080p PNG); Pillow reads the header first, which validates the file and gives the EXIF
-    orientation, and decodes anything OpenCV cannot.
+    Anything missing, unreadable, corrupt or refused by the size limits (a decompression bomb) raises
+    :class:`StartingImageMissingError` whose detail says why: to the user they all mean the same thing,
+    replace the starting image. Decoding itself lives in :mod:`workbench.store.images`, shared with uploads.
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
-        with Image.open(io.BytesIO(data)) as img:
-            orientation = _orientation(img)
-            pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-            rgb = _from_opencv(pixels, orientation) if pixels is not None else None
-            if rgb is None:
-                rgb = _decode_with_pillow(img)
+        rgb = decode_rgb(path)
     except FileNotFoundError:
         raise StartingImageMissingError(detail=f"{path} does not exist") from None
-    except (
-        Exception
-    ) as exc:  # corrupt files raise many kinds (OSError, SyntaxError, struct.error, cv2.error…)
+    except InvalidImageError as exc:
+        raise StartingImageMissingError(detail=f"{path}: {exc.message}") from None
+    except OSError as exc:  # a folder, a permission problem
         raise StartingImageMissingError(detail=f"{path} cannot be read: {exc}") from None
     if rgb.ndim != 3 or rgb.shape[0] < 2 or rgb.shape[1] < 2:
         raise StartingImageMissingError(detail=f"{path} has no usable pixels ({rgb.shape})")
     return rgb
-
-
-def _orientation(img: Image.Image) -> int:
-    """The EXIF orientation, read from the header only (``getexif`` on a PNG decodes the whole image)."""
-    if img.format != "PNG":
-        return int(img.getexif().get(_EXIF_ORIENTATION, 1))
-    exif = Image.Exif()
-    if raw := img.info.get("exif"):
-        exif.load(raw)
-    return int(exif.get(_EXIF_ORIENTATION, 1))
-
-
-def _from_opencv(pixels: np.ndarray, orientation: int) -> np.ndarray | None:
-    """OpenCV's BGR(A)/grey, 8 or 16 bit → RGB uint8; ``None`` for layouts left to Pillow."""
-    if pixels.dtype == np.uint16:
-        pixels = (pixels >> 8).astype(np.uint8)
-    if pixels.dtype != np.uint8:
-        return None
-    if pixels.ndim == 2:
-        rgb = cv2.cvtColor(pixels, cv2.COLOR_GRAY2RGB)
-    elif pixels.shape[2] == 3:
-        rgb = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
-    elif pixels.shape[2] == 4:
-        alpha = pixels[:, :, 3:4].astype(np.float32) / 255
-        bgr = pixels[:, :, :3].astype(np.float32) * alpha + 255 * (1 - alpha)
-        rgb = cv2.cvtColor(bgr.round().astype(np.uint8), cv2.COLOR_BGR2RGB)
-    else:
-        return None
-    return np.ascontiguousarray(_orient(rgb, orientation))
-
-
-def _orient(rgb: np.ndarray, orientation: int) -> np.ndarray:
-    """Apply an EXIF orientation (1-8) the way ``ImageOps.exif_transpose`` does."""
-    ops = {
-        2: lambda a: a[:, ::-1],
-        3: lambda a: a[::-1, ::-1],
-        4: lambda a: a[::-1],
-        5: lambda a: a.transpose(1, 0, 2),
-        6: lambda a: np.rot90(a, -1),
-        7: lambda a: a.transpose(1, 0, 2)[::-1, ::-1],
-        8: lambda a: np.rot90(a, 1),
-    }
-    op = ops.get(orientation)
-    return op(rgb) if op else rgb
-
-
-def _decode_with_pillow(img: Image.Image) -> np.ndarray:
-    img.load()
-    img = ImageOps.exif_transpose(img)
-    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-        rgba = img.convert("RGBA")
-        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-    return np.ascontiguousarray(np.asarray(img.convert("RGB")))
 
 
 def rgb_to_bt709_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
