@@ -62,11 +62,13 @@ def region_stats(
         image, np.linalg.inv(point.homography), (w, h), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
     )
     inside = _masks(point, box, (w, h), image_size)
-    margin = max(2, round(border * w))
-    core = cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=margin // 2).astype(bool)
-    rest = ~cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=margin // 2).astype(
-        bool
-    )
+    ys, xs = np.nonzero(inside)
+    # a margin keeps blurred edges out of both sides; thin regions (a text line) keep most of themselves
+    small_side = min(np.ptp(xs), np.ptp(ys)) if len(xs) else 0
+    steps = int(min(max(1, round(border * w) // 2), small_side // 4))
+    kernel = np.ones((3, 3), np.uint8)
+    core = cv2.erode(inside.astype(np.uint8), kernel, iterations=steps).astype(bool) if steps else inside
+    rest = ~cv2.dilate(inside.astype(np.uint8), kernel, iterations=max(steps, 1)).astype(bool)
     f = frame.astype(np.float32)
     s = seen.astype(np.float32)
     detail_f = np.abs(cv2.Laplacian(cv2.GaussianBlur(f, (3, 3), 0), cv2.CV_32F))

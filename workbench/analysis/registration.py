@@ -28,8 +28,10 @@ MIN_CORRELATION = 0.45
 MIN_CONTRAST = 4.0
 #: Zooms tried when looking for a frame in the image without a previous frame to start from.
 TEMPLATE_ZOOMS = tuple(1.08**k for k in range(20))  # 1 … 4.3
+#: A first (or recovered) registration must explain at least this share of the frame's edges.
+MIN_EXPLAINED = 0.5
 #: Template matches handed to ECC to choose between.
-TEMPLATE_CANDIDATES = 4
+TEMPLATE_CANDIDATES = 6
 #: Frames between two ECC anchorings against the image (optical flow carries the pose in between).
 ECC_EVERY = 4
 #: Matched features needed to trust a feature-based estimate.
@@ -60,6 +62,7 @@ class StartingImage:
         self.sift = cv2.SIFT_create(nfeatures=2000)
         factor = min(1.0, 480 / image.shape[1])
         self.thumbnail = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        self.thumbnail_edges = _edges(self.thumbnail)
         self._features: tuple[list[cv2.KeyPoint], np.ndarray] | None = None
 
     @property
@@ -108,8 +111,8 @@ class Registrar:
         to_small = np.diag([scale, scale, 1.0])
         found = self._track(small) if self._previous is not None else None
         if found is None:
-            # Lost, or the first frame: refine every plausible start and keep the best correlation (a flat
-            # slide matches many places a little; the true place matches best).
+            # Lost, or the first frame: refine every plausible start and keep the one that explains most of the
+            # frame's edges (a flat slide correlates with many places a little; only the true place has its edges).
             guesses = [
                 self._full_view(small),
                 self._by_features(small),
@@ -117,7 +120,9 @@ class Registrar:
                 *self._by_template(small),
             ]
             refined = [r for g in guesses if g is not None and (r := self._ecc(small, g)) is not None]
-            found = max(refined, key=lambda r: r[1]) if refined else None
+            scored = [(self._edge_match(small, r[0]), r) for r in refined]
+            best = max(scored, key=lambda item: item[0], default=None)
+            found = best[1] if best is not None and best[0] >= MIN_EXPLAINED else None
         self._previous_frame = small
         if found is None:
             self._previous = None
@@ -152,25 +157,46 @@ class Registrar:
         return refined
 
     def _by_template(self, small: np.ndarray) -> list[np.ndarray]:
-        """Candidate places of the frame in the image by normalised cross-correlation over a range of zooms
-        (whole views match where single features repeat): the best few, for ECC to choose between."""
-        base = self.start.thumbnail
+        """Candidate places of the frame in the image by normalised cross-correlation of edges over a range of
+        zooms (whole views match where single features repeat; edges, because flat areas match anywhere): the
+        best few, for ECC to refine."""
+        base = self.start.thumbnail_edges
         factor = base.shape[1] / self.size[0]  # thumbnail px per image px
         h, w = small.shape
         cover = min(self.size[0] / w, self.size[1] / h)  # image px per frame px at zoom 1
         found: list[tuple[float, np.ndarray]] = []
+        sums = cv2.integral(base.astype(np.float64) ** 2)
         for zoom in TEMPLATE_ZOOMS:
             scale = cover / zoom * factor  # thumbnail px per frame px
             tw, th = round(w * scale), round(h * scale)
             if tw < 16 or th < 9 or tw > base.shape[1] or th > base.shape[0]:
                 continue
-            template = cv2.resize(small, (tw, th), interpolation=cv2.INTER_AREA)
-            scores = cv2.matchTemplate(base, template, cv2.TM_CCOEFF_NORMED)
+            template = _edges(cv2.resize(small, (tw, th), interpolation=cv2.INTER_AREA))
+            scores = cv2.matchTemplate(base, template, cv2.TM_CCORR_NORMED)
+            # A window with far less edge energy than the frame (a flat area) cannot be where it is.
+            energy = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
+            scores[energy[: scores.shape[0], : scores.shape[1]] < 0.25 * float((template**2).sum())] = 0.0
             _, score, _, (x, y) = cv2.minMaxLoc(scores)
             homography = np.array([[cover / zoom, 0, x / factor], [0, cover / zoom, y / factor], [0, 0, 1.0]])
             found.append((score, homography))
         found.sort(key=lambda item: -item[0])
         return [h for score, h in found[:TEMPLATE_CANDIDATES] if score > 0.3]
+
+    def _edge_match(self, small: np.ndarray, homography: np.ndarray) -> float:
+        """How much of the frame's edge energy the image explains when seen through ``homography`` (0..1).
+
+        Only the frame's own edges count: an effect may hide part of the image (a region not yet revealed),
+        but every edge the frame shows must be in the image, in the same place.
+        """
+        h, w = small.shape
+        seen = cv2.warpPerspective(
+            self.start.image, homography, (w, h), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP
+        )
+        frame_edges, image_edges = _edges(small), _edges(seen)
+        frame_edges /= max(float(np.percentile(frame_edges, 99)), 1e-6)
+        image_edges /= max(float(np.percentile(image_edges, 99)), 1e-6)
+        total = float(frame_edges.sum())
+        return float(np.minimum(frame_edges, image_edges).sum()) / total if total > 1e-6 else 0.0
 
     def _full_view(self, small: np.ndarray) -> np.ndarray:
         """Crop-to-fill of the whole image, centred: where a shot most often starts."""
@@ -264,3 +290,9 @@ def _flow(before: np.ndarray, after: np.ndarray) -> np.ndarray | None:
     if homography is None or inliers is None or int(inliers.sum()) < MIN_INLIERS:
         return None
     return homography / homography[2, 2]
+
+
+def _edges(image: np.ndarray) -> np.ndarray:
+    """Gradient magnitude of a lightly smoothed grey image (float32)."""
+    smooth = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 1.0)
+    return cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))

@@ -49,7 +49,7 @@ SPEEDS = {"very slow", "slow", "normal", "fast", "very fast"}
 PLACES = {"title", "bullets", "diagram", "top", "bottom", "left", "right", "centre", "full"}
 PLACES |= {f"{v}-{h}" for v in ("top", "bottom") for h in ("left", "right")}
 #: Rendered small and short: enough frames to see every move, cheap enough for hundreds of entries.
-SIZE, SECONDS, FPS = (320, 180), 4.0, 8
+SIZE, SECONDS, FPS = (320, 180), 5.0, 8
 
 
 @dataclass(frozen=True)

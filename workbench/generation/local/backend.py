@@ -30,6 +30,7 @@ from workbench.generation.base import (
 from workbench.generation.local.directions import describe_directions
 from workbench.generation.local.encoder import quality_for
 from workbench.generation.local.render import RenderReport, render_video
+from workbench.generation.local.storyboard import storyboard_png
 
 __all__ = ["LocalCameraBackend"]
 
@@ -73,6 +74,15 @@ class LocalCameraBackend:
     ) -> str:
         """How the directions will be read, in words (the editor shows it as "Camera plan: …")."""
         return describe_directions(settings.movie_directions, regions, seed=settings.seed).summary
+
+    def storyboard(
+        self,
+        settings: VideoSettings,
+        image_path: str | Path,
+        regions: Mapping[str, tuple[float, float, float, float]] | None = None,
+    ) -> bytes:
+        """The plan drawn on the starting image (PNG): first and last view, each step's end, the path."""
+        return storyboard_png(image_path, settings, regions)
 
     async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
         validate_settings(request.settings)

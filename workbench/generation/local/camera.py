@@ -70,7 +70,8 @@ VISIBLE_ZOOM = 1.04
 #: The least visible roll and orbit, in degrees.
 VISIBLE_ROLL_DEG = 1.0
 VISIBLE_ORBIT_DEG = 3.0
-#: A pan or tilt from or to a region frames it: the region fills at least this share of the view there.
+#: A pan or tilt from or to a region frames it: the region fills at least this share of the view along one axis
+#: (and half that along the other).
 FRAMED_SHARE = 0.5
 #: How far a move "across" a region travels, in views, by speed (very slow … very fast).
 ACROSS_VIEWS = (0.15, 0.25, 0.4, 0.6, 0.8)
@@ -713,11 +714,16 @@ def _checks(steps: list[Step], keys: list[_Key], geo: _Geometry) -> list[_Check]
                         index,
                         False,
                         delta >= ACROSS_VIEWS[level] * size * 0.98,
-                        f"{label}: {step.across.describe()} is too small to travel across visibly; the move is shorter.",
+                        f"{label}: at this framing there is not room to travel far across {step.across.describe()}; the move is shorter.",
                     )
                 )
         if step.target is not None and not step.is_static:
             out.append(_target_check(index, step, b, geo, label))
+        if index == 0 and step.origin is not None and step.origin.kind == "whole":
+            # "start on the full slide": the first frame shows all of it
+            out.append(
+                _Check(index, True, a.zoom <= 1.02, f"{label}: the shot cannot start on the whole slide.")
+            )
         if not step.is_static and any(m.kind in _TRAVELS for m in step.moves):
             # "pan from the title to the diagram": frame each place, so the move reads as going between them
             for key, place in ((a, step.origin), (b, step.target)):
@@ -738,13 +744,14 @@ _TRAVELS = (MoveKind.PAN, MoveKind.TRUCK, MoveKind.TILT, MoveKind.PEDESTAL)
 
 
 def _view_share(geo: _Geometry, key: _Key, place: Focus) -> float:
-    """How much of the view ``place`` fills (1 when the view lies within it)."""
+    """How well ``place`` fills the view: its share of the view along the axis it fills more, provided it fills
+    at least half that along the other (a wide title bar frames a view it spans, however thin it is)."""
     x0, x1, y0, y1 = geo.extents(key)
     vx0, vx1, vy0, vy1 = key.cx + x0, key.cx + x1, key.cy + y0, key.cy + y1
     bx0, by0, bx1, by1 = geo.box(place)
-    ox = max(0.0, min(vx1, bx1) - max(vx0, bx0))
-    oy = max(0.0, min(vy1, by1) - max(vy0, by0))
-    return ox * oy / max((vx1 - vx0) * (vy1 - vy0), 1e-9)
+    fx = max(0.0, min(vx1, bx1) - max(vx0, bx0)) / max(vx1 - vx0, 1e-9)
+    fy = max(0.0, min(vy1, by1) - max(vy0, by0)) / max(vy1 - vy0, 1e-9)
+    return max(fx, fy) if min(fx, fy) >= FRAMED_SHARE / 2 else min(fx, fy)
 
 
 def _opposite(direction: str) -> str:
@@ -899,10 +906,11 @@ def _progress(p: float, a: float, b: float) -> float:
 
 
 def shutter_poses(poses: Sequence[CameraPose], index: int, samples: int) -> list[CameraPose]:
-    """The poses a half-open shutter sees around frame ``index`` (a quarter frame either side), for motion blur."""
+    """The poses a fully open shutter sees around frame ``index`` (half a frame either side), for a whip pan's
+    motion blur (a whip pan smears more than an ordinary 180° shutter would)."""
     out = []
     for k in range(samples):
-        t = index + (k / (samples - 1) - 0.5) * 0.5 if samples > 1 else float(index)
+        t = index + (k / (samples - 1) - 0.5) if samples > 1 else float(index)
         lo = min(max(math.floor(t), 0), len(poses) - 1)
         hi = min(lo + 1, len(poses) - 1)
         f = min(max(t - lo, 0.0), 1.0)

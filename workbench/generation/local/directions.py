@@ -469,7 +469,8 @@ class _Parser:
             elif cat == "focus":
                 focus = lx.value
                 assert isinstance(focus, Focus)
-                self.last_place = focus
+                if lx.text not in _BARE_SIDES:  # "to the right" is a direction, not a place "it" can mean
+                    self.last_place = focus
                 if mode:
                     phrase = holder()
                     side = _SIDE_TO_DIRECTION.get(focus.name) if lx.text in _BARE_SIDES else None

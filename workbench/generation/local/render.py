@@ -51,7 +51,7 @@ QUEUE_FRAMES = 8
 #: How far out of focus a rack focus puts the rest of the picture (Gaussian sigma, share of the image width).
 FOCUS_BLUR = 0.006
 #: Sub-frames averaged for a whip pan's motion blur.
-SHUTTER_SAMPLES = 5
+SHUTTER_SAMPLES = 7
 #: The warping thread's nice value (Linux): it gets only the CPU time x264 leaves idle.
 WARP_NICE = 19
 _POLL_S = 0.05
