@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.d/workbench.json
+SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.json
 
 $(STAMP): pyproject.toml jupyter-settings.json jupyter-server-config.json
 	@# Debian's python3 may lack ensurepip (package python3-venv): fall back to virtualenv from PyPI.

@@ -122,7 +122,9 @@ async def test_the_status_line_is_the_selected_segments_and_never_stale(demo):
     assert demo.progress_log.bar_label.children == ["Rejected: the committed video is unchanged."]
     demo.select("seg-03")
     demo.progress_log.flush()
-    assert demo.progress_log.bar_label.children == [""]  # seg-02's news is not seg-03's status
+    assert demo.progress_log.bar_label.children == [
+        "Ready: no job running for this segment."
+    ]  # not seg-02's news
     assert demo.progress_log.heading.children == ["Progress · Light as a wave"]
 
 

@@ -16,7 +16,17 @@ from typing import Any
 from workbench.domain.models import Resolution, VideoAsset
 from workbench.domain.settings import SETTING_FIELDS, VideoOverrides
 
-__all__ = ["FieldConflict", "SegmentDraft", "committed_value"]
+__all__ = ["SETTING_WORDS", "FieldConflict", "SegmentDraft", "committed_value"]
+
+#: How a sentence names each setting ("your draft's duration differs …").
+SETTING_WORDS = {
+    "movie_directions": "movie directions",
+    "model": "model",
+    "duration_s": "duration",
+    "resolution": "resolution",
+    "fps": "frame rate",
+    "seed": "seed",
+}
 
 
 def committed_value(asset: VideoAsset, name: str) -> Any:

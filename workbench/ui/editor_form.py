@@ -9,7 +9,7 @@ the session below. Rendering sends only what changed: a keystroke updates a capt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import ipyvuetify as v
@@ -204,10 +204,12 @@ class EditorForm(v.Card):
             v.Row(children=[
                 v.Col(cols=12, children=[self.directions, self.sources["movie_directions"], self.warnings, self.plan]),
                 v.Col(cols=12, children=[self.model, self.sources["model"]]),
-                v.Col(cols=6, md=3, children=[self.duration, self.sources["duration_s"]]),
-                v.Col(cols=6, md=3, children=[self.fps, self.sources["fps"]]),
-                v.Col(cols=6, md=3, children=[self.resolution, self.sources["resolution"]]),
-                v.Col(cols=6, md=3, children=[self.seed, self.sources["seed"]]),
+                # Two per row: the editor shares the width with the player (and JupyterLab's side panels),
+                # so breakpoints on the window's width would squeeze labels and values into "1…".
+                v.Col(cols=6, children=[self.duration, self.sources["duration_s"]]),
+                v.Col(cols=6, children=[self.fps, self.sources["fps"]]),
+                v.Col(cols=6, children=[self.resolution, self.sources["resolution"]]),
+                v.Col(cols=6, children=[self.seed, self.sources["seed"]]),
             ])
         ]  # fmt: skip
         super().__init__(
@@ -232,9 +234,9 @@ class EditorForm(v.Card):
 
     # -- rendering -------------------------------------------------------------------------------------------
 
-    def render(self, state: EditorState, *, values_too: bool) -> None:
-        """Show ``state``. ``values_too`` also rewrites the inputs (on segment change, never mid-typing);
-        an input whose text was refused keeps it, so the user can correct it."""
+    def render(self, state: EditorState, *, values_too: bool, only: Collection[str] | None = None) -> None:
+        """Show ``state``. ``values_too`` also rewrites the inputs (on segment change, never mid-typing), or
+        just those in ``only``; an input whose text was refused keeps it, so the user can correct it."""
         self.state = state
         self._rendering = True
         try:
@@ -245,7 +247,7 @@ class EditorForm(v.Card):
                     self._shown_models = models
                     self.model.items = [{"title": m.label, "value": m.name} for m in models]
                 for name, widget in self.inputs.items():
-                    if values_too and name not in state.errors:
+                    if values_too and name not in state.errors and (only is None or name in only):
                         value = state.values.get(name, "")
                         widget.v_model = int(value) if name == "fps" and value else value
                     widget.error_messages = [state.errors[name]] if name in state.errors else []

@@ -4,7 +4,7 @@ The review notebook is a tool kept in git, not a record: its outputs are live wi
 JupyterLab's autosave would otherwise write them into ``review.ipynb`` every couple of minutes (git then shows
 it modified). A notebook opts in with ``{"workbench": {"strip_outputs_on_save": true}}`` in its metadata;
 every other notebook is saved untouched. ``make venv`` installs the hook into the venv's server config
-(``etc/jupyter/jupyter_server_config.d/workbench.json``).
+(``etc/jupyter/jupyter_server_config.json``).
 """
 
 from __future__ import annotations

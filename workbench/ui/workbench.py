@@ -18,7 +18,7 @@ from typing import Any
 
 import ipyvuetify as v
 
-from workbench.domain.models import Take
+from workbench.domain.models import SettingSource, Take
 from workbench.errors import REGENERATE_STARTING_IMAGE, WorkbenchError
 from workbench.jobs.events import Event, EventType
 from workbench.session import LectureSession, SessionChange
@@ -44,6 +44,9 @@ _CSS = """
   opacity: 0.45; filter: grayscale(0.8); pointer-events: none; user-select: none;
 }
 body:has(.jupyter-widgets-disconnected .wb-workbench) .wb-preview-card { opacity: 0.45; pointer-events: none; }
+/* A model's name is a sentence ("Camera moves on the starting image (local, no GPU)"): wrap, never cut. */
+.wb-workbench .wb-model .v-select__selection-text { white-space: normal; overflow: visible; }
+.wb-workbench .wb-model .v-select__selection { max-width: 100%; }
 """
 
 _DISCONNECTED = (
@@ -57,7 +60,7 @@ _STATUS_LINE = {
     "generating": "Being regenerated in another session.",
     "preview pending": "A preview awaits review: open it from Takes.",
     "no video": "No committed video yet.",
-    "ready": "",
+    "ready": "Ready: no job running for this segment.",
 }
 
 
@@ -418,7 +421,7 @@ class ReviewWorkbench(v.Container):
         if self.selected is not None and (self._dirty_editor or self._dirty_media):
             values_too, media = self._values_too, self._dirty_media
             self._dirty_editor = self._dirty_media = self._values_too = False
-            self._render_editor(values_too=values_too)
+            self._render_editor(values_too=values_too, committed_only=True)
             if media:
                 self._render_media()
         self.progress_log.flush()
@@ -437,9 +440,17 @@ class ReviewWorkbench(v.Container):
         self._render_media()
         self.progress_log.flush()
 
-    def _render_editor(self, *, values_too: bool) -> None:
+    def _render_editor(self, *, values_too: bool, committed_only: bool = False) -> None:
+        """``committed_only``: rewrite just the inputs whose value comes from the commit, never the user's edits
+        (a commit from elsewhere must not fight the keystrokes of someone typing in that segment)."""
         assert self.selected is not None
-        self.editor.render(self._editor_state(self.selected), values_too=values_too)
+        state = self._editor_state(self.selected)
+        only = (
+            {n for n, src in state.sources.items() if src is not SettingSource.OVERRIDE}
+            if committed_only
+            else None
+        )
+        self.editor.render(state, values_too=values_too, only=only)
         self.renders["editor"] += 1
 
     def _render_media(self) -> None:

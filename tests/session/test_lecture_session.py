@@ -152,7 +152,7 @@ async def test_our_own_accept_is_not_reported_as_made_elsewhere(runner, demo_sto
 
 
 async def test_a_change_without_an_event_is_explained_from_the_difference(runner, demo_store, monkeypatch):
-    import workbench.session as session_module
+    import workbench.session.lecture_session as session_module
 
     monkeypatch.setattr(session_module, "EXPLAIN_WAIT_S", 0.0)
     session = _session(runner)
@@ -197,7 +197,7 @@ async def test_the_watch_loop_applies_changes_without_being_asked(runner, demo_s
 
 async def test_work_per_change_is_per_segment(runner, demo_store, monkeypatch):
     """A keystroke or a commit elsewhere re-derives the segments it touched, not the lecture."""
-    import workbench.session as session_module
+    import workbench.session.lecture_session as session_module
 
     session = _session(runner)
     summarized: list[str] = []

@@ -1,26 +1,9 @@
-"""LectureSession: the committed lecture, a researcher's drafts and the lecture's jobs, kept true.
-
-This is the seed's "lecture store" on the client side (``useAssetGenerationFlow``), and what every widget
-reads. It runs without widgets (a script or a test drives it the same way).
-
-- **Drafts** hold the editor's overrides per segment. They are saved per user and lecture in the store a
-  moment after the last edit (off the event loop), so a kernel restart keeps them.
-- **Accept** writes the preview's metadata into the draft at once (optimistic) but reloads the committed
-  lecture only when ``video-complete`` arrives; the overrides the commit made redundant are then cleared.
-  Reject keeps the draft; nothing committed changes.
-- **Freshness**: other processes (a papermill batch, a second notebook) commit to the same store. A watcher
-  polls what they write (the lecture's file and the event journal, a few system calls) and applies it: the
-  committed player's URL, the settings and the table follow, a message says what happened, and a draft that
-  conflicts with the new commit is kept and flagged, never overwritten.
-- **Cost follows change**: one summary per segment is derived at open and re-derived only for segments an
-  event or commit touched; a keystroke touches one draft.
-- The committed player's URL is built from the committed lecture only (``?v=<updated_at>``).
-"""
+"""LectureSession: the committed lecture, a researcher's drafts and the lecture's jobs, kept true (see the
+package docstring for the rules it keeps)."""
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import logging
 import time
@@ -33,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.domain.clock import next_timestamp
-from workbench.domain.drafts import FieldConflict, SegmentDraft
+from workbench.domain.drafts import SETTING_WORDS, FieldConflict, SegmentDraft
 from workbench.domain.models import Lecture, Project, Take, TakeStatus, VideoAsset
 from workbench.domain.segments import SegmentSummary, summarize_segment
 from workbench.domain.settings import ResolvedSettings, VideoOverrides, resolve_video_settings
@@ -51,8 +34,17 @@ from workbench.jobs.actions import (
 from workbench.jobs.events import TERMINAL_EVENTS, Event, EventType
 from workbench.jobs.lease import runner_is_alive
 from workbench.jobs.runner import JobHandle, JobSpec, Runner
+from workbench.session.draft_saver import DraftSaver
+from workbench.session.wording import changed_fields, describe_changes, segment_label, who_did
 
-__all__ = ["DRAFT_SAVE_DELAY_S", "WATCH_INTERVAL_S", "LectureSession", "OptimisticPreview", "SessionChange"]
+__all__ = [
+    "DRAFT_SAVE_DELAY_S",
+    "EXPLAIN_WAIT_S",
+    "WATCH_INTERVAL_S",
+    "LectureSession",
+    "OptimisticPreview",
+    "SessionChange",
+]
 
 log = logging.getLogger("workbench.session")
 
@@ -65,12 +57,6 @@ EXPLAIN_WAIT_S = 1.0
 
 _RUN_EVENTS = frozenset({EventType.JOB_QUEUED, EventType.JOB_STARTED, EventType.JOB_RETRYING})
 _TAKE_EVENTS = frozenset({EventType.VIDEO_PREVIEW, EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED})
-_FIELD_WORDS = {
-    "path": "a new video",
-    "starting_image_id": "a new starting image",
-    "title": "a new title",
-    "movie_directions": "new directions",
-}
 
 
 @dataclass(frozen=True)
@@ -118,23 +104,22 @@ class LectureSession:
         self.project: Project = self.store.project(self.committed.project_id)
         self.media_base_url = media_base_url or self.store.root.as_uri() + "/"
         self.watch_interval_s = watch_interval_s
-        self.draft_save_delay_s = draft_save_delay_s
         #: Things to tell the user that happened while opening (e.g. unreadable drafts), in words.
         self.problems: list[str] = []
         self._closed = False
         self._listeners: list[ChangeListener] = []
         self._event_listeners: list[EventListener] = []
         self._optimistic: dict[str, OptimisticPreview] = {}
-        # drafts, and those not yet written to the store
-        self._draft_store = self.store.drafts()
+        # drafts, saved to the store a moment after each edit
+        drafts = self.store.drafts()
         try:
-            self._drafts: dict[str, SegmentDraft] = self._draft_store.load(lecture_id)
+            self._drafts: dict[str, SegmentDraft] = drafts.load(lecture_id)
         except StoreError as exc:
             self._drafts = {}
             self.problems.append(exc.message)
-        self._unsaved: set[str] = set()
-        self._save_timer: asyncio.TimerHandle | None = None
-        self._saving: asyncio.Future[None] | None = None
+        self._saver = DraftSaver(
+            drafts, lecture_id, self._drafts.get, delay_s=draft_save_delay_s, on_error=self._problem
+        )
         # freshness: journal ids already applied, jobs of other processes, commits waiting for their event
         self._seen_events: set[str] = set()
         self._busy_elsewhere: dict[str, str] = {}
@@ -153,8 +138,6 @@ class LectureSession:
         self._find_busy_elsewhere()
         self._rebuild_summaries()
         self._subscription = runner.bus.subscribe(self._on_bus_event, lecture_id=lecture_id)
-        self._atexit = _flush_at_exit(weakref.ref(self))
-        atexit.register(self._atexit)
         if watch_interval_s:
             self.start_watching()
 
@@ -167,8 +150,7 @@ class LectureSession:
         if self._watch_task is not None:
             self._watch_task.cancel()
         with contextlib.suppress(WorkbenchError, OSError):
-            self.save_drafts()
-        atexit.unregister(self._atexit)
+            self._saver.close()
         self._listeners.clear()
         self._event_listeners.clear()
 
@@ -377,70 +359,15 @@ class LectureSession:
             self._drafts.pop(asset_id, None)
         else:
             self._drafts[asset_id] = draft
-        self._unsaved.add(asset_id)
-        self._schedule_save()
-
-    # -- saving drafts ---------------------------------------------------------------------------------------
-
-    def _schedule_save(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.save_drafts()
-            return
-        if self._save_timer is None:
-            self._save_timer = loop.call_later(self.draft_save_delay_s, self._save_in_background)
-
-    def _save_in_background(self) -> None:
-        """Write what is unsaved on a worker thread; one write at a time, so an older one never lands last."""
-        self._save_timer = None
-        if not self._unsaved:
-            return
-        if self._saving is not None and not self._saving.done():
-            self._saving.add_done_callback(lambda _f: self._schedule_save())
-            return
-        batch = self._take_unsaved()
-        loop = asyncio.get_running_loop()
-        self._saving = loop.run_in_executor(None, self._draft_store.save, self.lecture_id, batch)
-
-        def done(future: asyncio.Future[None]) -> None:
-            error = None if future.cancelled() else future.exception()
-            if error is not None:
-                self._unsaved.update(a for a in batch if a not in self._unsaved)
-                message = (
-                    error.message if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
-                )
-                self._problem(
-                    f"Your draft could not be saved in the store; it is kept in this session. {message}"
-                )
-
-        self._saving.add_done_callback(done)
-
-    def _take_unsaved(self) -> dict[str, SegmentDraft | None]:
-        batch = {asset_id: self._drafts.get(asset_id) for asset_id in self._unsaved}
-        self._unsaved.clear()
-        return batch
+        self._saver.mark(asset_id)
 
     def save_drafts(self) -> None:
         """Write unsaved drafts now (blocking). Sessions do this on their own; call it before a deliberate exit."""
-        if self._save_timer is not None:
-            self._save_timer.cancel()
-            self._save_timer = None
-        if self._unsaved:
-            batch = self._take_unsaved()
-            try:
-                self._draft_store.save(self.lecture_id, batch)
-            except BaseException:
-                self._unsaved.update(batch)
-                raise
+        self._saver.save_now()
 
     async def drafts_saved(self) -> None:
         """Wait until every draft edited so far is in the store."""
-        if self._saving is not None:
-            with contextlib.suppress(Exception):
-                await self._saving
-        if self._unsaved:
-            await asyncio.to_thread(self.save_drafts)
+        await self._saver.saved()
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
@@ -586,7 +513,7 @@ class LectureSession:
             self._rebuild_summaries()
             return {a.id: frozenset({"order"}) for a in lecture.videos}
         changed = {
-            new.id: _changed_fields(prev, new)
+            new.id: changed_fields(prev, new)
             for prev, new in zip(old.videos, lecture.videos, strict=True)
             if prev is not new and prev != new
         }
@@ -651,7 +578,7 @@ class LectureSession:
         due = sorted(a for a, (seen, _) in self._unexplained.items() if now - seen >= EXPLAIN_WAIT_S)
         if not due:
             return
-        words = {_words(self._unexplained.pop(a)[1]) for a in due}
+        words = {describe_changes(self._unexplained.pop(a)[1]) for a in due}
         if len(due) == 1:
             message = f"{self._label(due[0])} got {words.pop()} in another session"
         else:
@@ -671,38 +598,22 @@ class LectureSession:
         for asset_id in asset_ids:
             clash = self.conflicts(asset_id)
             if clash:
-                names = ", ".join(c.name.replace("_", " ") for c in clash)
+                names = " and ".join(SETTING_WORDS.get(c.name, c.name) for c in clash)
                 notes.append(
                     f" Your draft's {names} differs from the new commit: it is kept and marked in the editor."
                 )
         return "".join(notes)
 
     def _who(self, event: Event) -> str:
-        source = event.payload.get("source") or self._job_sources.get(event.job_id) or "another session"
-        user = event.payload.get("decided_by")
-        return f"{source} ({user})" if user else str(source)
+        return who_did(event, self._job_sources)
 
     def _label(self, asset_id: str) -> str:
-        asset = self._assets.get(asset_id)
-        title = asset.title if asset is not None else ""
-        return f"{asset_id} “{title}”" if title else asset_id
+        return segment_label(asset_id, self._assets.get(asset_id))
 
     def _problem(self, message: str) -> None:
         if message != self._last_problem:  # a broken file would otherwise be reported twice a second
             self._last_problem = message
             self._changed("problem", message=message)
-
-
-def _changed_fields(old: VideoAsset, new: VideoAsset) -> frozenset[str]:
-    return frozenset(f.name for f in fields(VideoAsset) if getattr(old, f.name) != getattr(new, f.name))
-
-
-def _words(names: frozenset[str]) -> str:
-    """``{"path", "updated_at", "model"}`` → "a new video and new settings"."""
-    parts = [words for name, words in _FIELD_WORDS.items() if name in names]
-    if names & {"model", "duration_s", "resolution", "fps", "seed"}:
-        parts.append("new settings")
-    return " and ".join(parts) or "changes"
 
 
 def _settings_overrides(take: Take) -> dict[str, Any]:
@@ -723,13 +634,3 @@ async def _watch(ref: weakref.ref[LectureSession], interval_s: float) -> None:
             log.exception("Store watch failed")
             session._problem(f"Checking the store for changes failed: {type(exc).__name__}: {exc}")
         del session
-
-
-def _flush_at_exit(ref: weakref.ref[LectureSession]) -> Callable[[], None]:
-    def flush() -> None:
-        session = ref()
-        if session is not None and session._unsaved:
-            with contextlib.suppress(Exception):
-                session.save_drafts()
-
-    return flush
