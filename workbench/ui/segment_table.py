@@ -75,7 +75,7 @@ _TEMPLATE = """
             <v-icon v-else-if="row.draft" size="x-small" class="wb-row-draft text-medium-emphasis"
               title="Has a draft (edits not regenerated yet)">mdi-pencil</v-icon>
           </td>
-          <td>{{ row.model }}</td>
+          <td style="white-space: nowrap">{{ row.model }}</td>
           <td style="white-space: nowrap">{{ row.duration }}</td>
           <td><v-chip size="x-small" variant="tonal" :color="row.color" class="wb-status">{{ row.status }}</v-chip></td>
           <td style="white-space: nowrap">{{ row.updated }}</td>
