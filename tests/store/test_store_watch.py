@@ -49,3 +49,19 @@ def test_project_defaults_changed_elsewhere_are_noticed(store, lecture):
     project = store.project("proj")
     open_store(store.root).save_project(replace(project, name="Renamed project"))
     assert watcher.poll().project
+
+
+def test_a_compaction_elsewhere_does_not_replay_the_journal(store, lecture):
+    for _ in range(5):
+        store.append_events([_event("lec", "seg-1")])  # history from before the watcher
+    watcher = store.watch("lec")
+    other = open_store(store.root)
+    first = _event("lec", "seg-2", EventType.VIDEO_PREVIEW)
+    other.append_events([first])
+    assert [r["event_id"] for r in watcher.poll().events] == [first["event_id"]]
+    second = _event("lec", "seg-3", EventType.VIDEO_COMPLETE)
+    other.append_events([second])
+    assert other.compact()["events"] == 7  # merged before the watcher looked again
+    reported = {r["event_id"] for r in watcher.poll().events}
+    assert second["event_id"] in reported and reported <= {first["event_id"], second["event_id"]}
+    assert not watcher.poll()

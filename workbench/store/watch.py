@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 
+from workbench.domain.clock import next_timestamp
 from workbench.store.tables import ParquetLog
 
 __all__ = ["StoreChanges", "StoreWatcher"]
@@ -47,8 +48,8 @@ class StoreChanges:
 class StoreWatcher:
     """Polls one lecture's document, its project's document and the event journal (see the module doc).
 
-    Created "caught up": only what is written after it exists is reported. Events may be reported again
-    when a compaction merges journal files; callers drop ids they have seen.
+    Created "caught up": only what is written after it exists is reported. Events since then may be reported
+    again when a compaction merges journal files; callers drop ids they have seen.
     """
 
     def __init__(self, journal: ParquetLog, lecture_path: Path, project_path: Path, lecture_id: str) -> None:
@@ -59,6 +60,7 @@ class StoreWatcher:
         self._lecture_sig = _signature(lecture_path)
         self._project_sig = _signature(project_path)
         self._seen_files = set(journal.live_files())
+        self._started = next_timestamp()
 
     def poll(self) -> StoreChanges:
         lecture_sig, project_sig = _signature(self._lecture_path), _signature(self._project_path)
@@ -69,14 +71,19 @@ class StoreWatcher:
     def _new_events(self) -> tuple[Mapping[str, Any], ...]:
         live = self._journal.live_files()
         fresh = [name for name in live if name not in self._seen_files]
+        # Files we saw that are no longer live were merged by a compaction: the merged file is among the fresh
+        # ones and repeats the whole journal, so from it only events since this watcher started can be news.
+        compacted = not self._seen_files.issubset(live)
         rows: list[Mapping[str, Any]] = []
         for name in fresh:
             try:
                 table = self._journal.read_file(name)
             except FileNotFoundError:
                 continue  # compacted away between listing and reading: its rows are in the merged file
-            mine = table.filter(pc.equal(table["lecture_id"], self.lecture_id))
-            rows.extend(mine.to_pylist())
+            mask = pc.equal(table["lecture_id"], self.lecture_id)
+            if compacted:
+                mask = pc.and_(mask, pc.greater_equal(table["time"], self._started))
+            rows.extend(table.filter(mask).to_pylist())
         self._seen_files = set(live)
         rows.sort(key=lambda row: row["time"])
         return tuple(rows)
