@@ -161,6 +161,20 @@ def test_a_kernel_restart_leaves_a_disconnected_workbench_and_the_draft_comes_ba
     assert "widgets" not in saved.metadata
 
 
+def test_a_kernel_that_was_shut_down_is_noticed_too(review_page: Page) -> None:
+    """ipywidgets only marks outputs disconnected on a restart; a shut-down kernel is found by the page's pings."""
+    page = review_page
+    expect(in_outputs(page, ".wb-disconnected")).to_be_hidden()
+    page.evaluate(
+        """(path) => { for (const w of window.jupyterapp.shell.widgets('main')) {
+             if (w.context && w.context.path === path) return w.sessionContext.shutdown(); } }""",
+        NOTEBOOK,
+    )
+    expect(in_outputs(page, ".wb-disconnected")).to_be_visible(timeout=30_000)
+    expect(in_outputs(page, ".wb-workbench.wb-kernel-gone")).to_have_count(1)
+    screenshot(page, "disconnected-after-shutdown")
+
+
 @pytest.fixture(scope="module")
 def _scale_template(tmp_path_factory) -> Path:
     from workbench.demo.scale import init_scale_store

@@ -190,5 +190,15 @@ async def test_the_disconnected_message_ships_with_the_widget(demo):
         style.tag == "style"
         and ".jupyter-widgets-disconnected .wb-workbench .wb-disconnected" in style.children[0]
     )
-    banner = demo.children[1]
+    banner = demo.children[2]
     assert "wb-disconnected" in banner.class_ and "run the notebook again" in banner.text
+
+
+def test_the_kernel_watch_answers_the_browsers_pings():
+    from workbench.ui.kernel_watch import KernelWatch
+
+    watch = KernelWatch()
+    sent: list[dict] = []
+    watch.send = sent.append  # what goes back over the comm
+    watch.vue_ping(3)
+    assert sent == [{"method": "pong", "args": [3]}]

@@ -5,8 +5,8 @@ job events, and commits made by other processes) mark the rows and panels they t
 flush re-renders only those. Every callback is guarded: an error raised while handling a click is shown in
 the progress log in words, never lost in a hidden console.
 
-When its kernel is gone (restarted or shut down), JupyterLab marks the old output's widgets disconnected;
-the workbench then says so in place, greys out its dead controls, and tells how to get a live one back.
+When its kernel is gone (restarted, shut down, crashed), the workbench says so in place, greys out its dead
+controls, and tells how to get a live one back (see ``_CSS`` and ``kernel_watch.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from workbench.errors import REGENERATE_STARTING_IMAGE, WorkbenchError
 from workbench.jobs.events import Event, EventType
 from workbench.session import LectureSession, SessionChange
 from workbench.ui.editor_form import EditorForm, EditorState
+from workbench.ui.kernel_watch import KernelWatch
 from workbench.ui.live_frame import LiveFrame
 from workbench.ui.media import VideoView
 from workbench.ui.preview_dialog import PreviewDialog
@@ -35,24 +36,28 @@ __all__ = ["ReviewWorkbench"]
 #: How many journaled events the progress log shows when the workbench opens.
 HISTORY_ENTRIES = 50
 
-# ipywidgets puts ``jupyter-widgets-disconnected`` on a widget's output when its kernel restarts; nothing of
-# ours runs then, so the disconnected state is pure CSS, shipped with the widget.
+# ipywidgets puts ``jupyter-widgets-disconnected`` on a widget's output when its kernel restarts, and our
+# KernelWatch puts ``wb-kernel-gone`` on the workbench when the kernel stops answering (shut down, crashed);
+# no kernel code runs then, so the disconnected state is CSS shipped with the widget.
 _CSS = """
 .wb-workbench .wb-disconnected { display: none !important; }
-.jupyter-widgets-disconnected .wb-workbench .wb-disconnected { display: grid !important; }
-.jupyter-widgets-disconnected .wb-workbench .wb-live {
+.jupyter-widgets-disconnected .wb-workbench .wb-disconnected,
+.wb-workbench.wb-kernel-gone .wb-disconnected { display: grid !important; }
+.jupyter-widgets-disconnected .wb-workbench .wb-live, .wb-workbench.wb-kernel-gone .wb-live {
   opacity: 0.45; filter: grayscale(0.8); pointer-events: none; user-select: none;
 }
-body:has(.jupyter-widgets-disconnected .wb-workbench) .wb-preview-card { opacity: 0.45; pointer-events: none; }
+body:has(.jupyter-widgets-disconnected .wb-workbench) .wb-preview-card,
+body:has(.wb-workbench.wb-kernel-gone) .wb-preview-card { opacity: 0.45; pointer-events: none; }
 /* A model's name is a sentence ("Camera moves on the starting image (local, no GPU)"): wrap, never cut. */
 .wb-workbench .wb-model .v-select__selection-text { white-space: normal; overflow: visible; }
 .wb-workbench .wb-model .v-select__selection { max-width: 100%; }
 """
 
 _DISCONNECTED = (
-    "The kernel behind it was restarted or shut down, so these buttons and fields no longer do anything. "
-    "To get a live workbench, run the notebook again (Run ▸ Run All Cells, or just the cell that opens it). "
-    "Your drafts are saved in the store and come back; previews awaiting review re-open."
+    "The kernel behind it was restarted, shut down or stopped answering, so these buttons and fields do "
+    "nothing now. To get a live workbench, run the notebook again (Run ▸ Run All Cells, or just the cell that "
+    "opens it): your drafts are saved in the store and come back, and previews awaiting review re-open. "
+    "If a long cell is still running, wait: this clears itself when the kernel answers again."
 )
 
 _STATUS_LINE = {
@@ -175,7 +180,7 @@ class ReviewWorkbench(v.Container):
         super().__init__(
             fluid=True,
             class_="wb-workbench",
-            children=[v.Html(tag="style", children=[_CSS]), disconnected, live, self.dialog],
+            children=[v.Html(tag="style", children=[_CSS]), KernelWatch(), disconnected, live, self.dialog],
         )
         session.runner.bus.on_callback_error = lambda exc, event: self.progress_log.add_error(
             f"A display update failed while handling {event.type}.", f"{type(exc).__name__}: {exc}"
