@@ -108,3 +108,29 @@ async def test_a_batch_in_another_process_accepts_and_the_open_workbench_follows
     assert session.conflicts("seg-02") == () and wb.editor.conflict_panel.children == []
     wb.session.close()
     await runner.shutdown()
+
+
+async def test_a_preview_decided_elsewhere_closes_its_dialog_here(demo_store):
+    from tests.take_factory import pending_take
+    from workbench import open_store
+    from workbench.jobs.actions import reject_take
+
+    runner = Runner(demo_store)
+    wb = ReviewWorkbench(
+        LectureSession(runner, DEMO_LECTURE_ID, media_base_url="/files/demo/", watch_interval_s=0.05)
+    )
+    video = demo_store.media_path(wb.session.asset("seg-01").path)
+    take = pending_take(demo_store, DEMO_LECTURE_ID, "seg-03", video, {"seed": 11})
+    wb.review(take.id)
+    assert wb.dialog.is_open and wb.selected == "seg-03"
+    other = Runner(open_store(demo_store.root), label="a colleague's notebook")
+    await reject_take(other, take.id)
+    await other.bus.flush()
+    await _until(lambda: not wb.dialog.is_open)
+    assert (
+        "A preview of seg-03 “Light as a wave” was rejected by a colleague's notebook (ada)."
+        in wb.notice.text
+    )
+    wb.session.close()
+    await other.shutdown()
+    await runner.shutdown()

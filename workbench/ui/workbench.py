@@ -360,6 +360,10 @@ class ReviewWorkbench(v.Container):
         self.progress_log.add_event(event, segment=self._title(event.asset_id), external=external)
         if event.type is EventType.VIDEO_PREVIEW and not external:
             self.review(str(event.payload["take_id"]))
+        shown = self.preview_take()
+        decided = event.type in (EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED)
+        if external and decided and shown is not None and shown.id == event.payload.get("take_id"):
+            self.dialog.dismiss()  # decided elsewhere: its Accept and Reject can no longer do anything
 
     def _on_change(self, change: SessionChange) -> None:
         if change.kind == "problem":
