@@ -54,8 +54,8 @@ _TEMPLATE = """
     <v-table density="compact" hover class="wb-table">
       <thead>
         <tr>
-          <th style="width: 3em">#</th><th style="width: 76px"></th><th>Segment</th><th>Model</th>
-          <th>Duration</th><th>Status</th><th>Updated</th><th>Previews</th>
+          <th style="width: 3em">#</th><th style="width: 76px"></th><th style="min-width: 140px">Segment</th><th>Model</th>
+          <th>Duration</th><th>Status</th><th>Updated</th><th title="Previews awaiting review">Pending</th>
         </tr>
       </thead>
       <tbody>
@@ -78,7 +78,8 @@ _TEMPLATE = """
           <td style="white-space: nowrap">{{ row.model }}</td>
           <td style="white-space: nowrap">{{ row.duration }}</td>
           <td><v-chip size="x-small" variant="tonal" :color="row.color" class="wb-status">{{ row.status }}</v-chip></td>
-          <td style="white-space: nowrap">{{ row.updated }}</td>
+          <td class="wb-row-updated"><span style="white-space: nowrap">{{ row.updated.split(' ')[0] }}</span
+            >{{ ' ' }}<span style="white-space: nowrap">{{ row.updated.split(' ')[1] || '' }}</span></td>
           <td><v-chip v-if="row.previews" size="x-small" color="info" class="wb-pending">{{ row.previews }}</v-chip></td>
         </tr>
         <tr v-if="!rows.length">
