@@ -117,7 +117,8 @@ class SegmentDraft:
         raw_base = data.get("base") or {}
         if not isinstance(raw_base, Mapping):
             raise TypeError("base must be a mapping")
-        base = {k: v for k, v in raw_base.items() if k in SETTING_FIELDS and k in overrides.as_dict()}
+        overridden = overrides.as_dict()
+        base = {k: v for k, v in raw_base.items() if k in SETTING_FIELDS and k in overridden}
         return cls(overrides, base, str(data.get("updated_at") or ""))
 
 
