@@ -27,9 +27,11 @@ READERS = {
     "active_jobs", "check_may_write", "check_may_write_project", "damaged_files", "damaged_table_files",
     "events", "has_lecture", "job", "job_records", "jobs", "lecture", "lecture_ids", "may_write", "media_dir",
     "media_files", "media_lecture_ids", "media_path", "new_take_path", "project", "projects", "relative",
-    "segments", "starting_image_file", "take", "take_records", "takes", "writing",
+    "segments", "starting_image_file", "take", "take_records", "takes", "watch", "writing",
 }  # fmt: skip
 MAINTENANCE = {"compact"}
+#: Writes only under the current user's own folder (``drafts/<user>/``): nothing of anyone else's to guard.
+OWN_FILES = {"drafts"}
 
 
 def _settings() -> VideoSettings:
@@ -106,7 +108,7 @@ def test_every_public_method_is_classified() -> None:
         for name, member in inspect.getmembers(LectureStore)
         if not name.startswith("_") and callable(member) and not isinstance(member, type)
     }
-    assert public == READERS | set(MUTATORS) | MAINTENANCE
+    assert public == READERS | set(MUTATORS) | MAINTENANCE | OWN_FILES
     # the mutators that write themselves carry the guard (the others delegate to one that does)
     delegating = {
         "record_take": "record_takes",
@@ -173,3 +175,16 @@ def test_images_for_a_lecture_not_created_yet_are_allowed(store) -> None:
     """A new lecture's starting images are imported before the lecture document that refers to them."""
     image = open_store(store.root, user="mallory").import_starting_image("new-lec", small_slide_png())
     assert image.path.startswith("media/new-lec/images/")
+
+
+def test_drafts_are_written_only_in_the_current_users_folder(tmp_path) -> None:
+    from workbench.domain.drafts import SegmentDraft
+    from workbench.domain.settings import VideoOverrides
+
+    alice = open_store(tmp_path / "store", user="alice", create=True)
+    mallory = open_store(tmp_path / "store", user="mallory")
+    mallory.drafts().save(
+        "lec", {"seg-01": SegmentDraft(VideoOverrides.from_mapping({"movie_directions": "zoom out"}))}
+    )
+    assert not (tmp_path / "store" / "drafts" / "alice").exists()
+    assert alice.drafts().load("lec") == {}

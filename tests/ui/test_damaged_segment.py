@@ -19,11 +19,11 @@ async def test_a_damaged_segment_is_listed_and_explains_itself(demo_store) -> No
     try:
         session = LectureSession(runner, DEMO_LECTURE_ID, media_base_url="/files/demo/")
         wb = ReviewWorkbench(session, refresh_delay_s=0.0)
-        rows = {r.asset_id: r for r in wb.table.rows}
-        assert len(rows) == 6 and rows["seg-01"].status == "damaged"
+        rows = {r["asset_id"]: r for r in wb.table.rows}
+        assert len(rows) == 6 and rows["seg-01"]["status"] == "damaged"
         assert wb.selected == "seg-02"  # the first segment that can be edited
-        assert "etc/passwd" not in json.dumps([r.thumbnail_url for r in rows.values()])
-        wb.table.body.children[0].fire_event("click", {})
+        assert "etc/passwd" not in json.dumps([r["thumb"] for r in rows.values()])
+        wb.table.vue_pick("seg-01")
         wb.progress_log.flush()
         error = wb.progress_log.entries[-1]
         assert (
@@ -33,7 +33,7 @@ async def test_a_damaged_segment_is_listed_and_explains_itself(demo_store) -> No
         )
         assert "videos[0].'path'" in (error.detail or "")
         assert wb.selected == "seg-02"
-        wb.table.body.children[2].fire_event("click", {})
+        wb.table.vue_pick("seg-03")
         assert wb.selected == "seg-03" and wb.player is not None
     finally:
         await runner.shutdown()

@@ -46,20 +46,8 @@ def _texts(widget) -> str:
 
 
 def _upload(wb: ReviewWorkbench, name: str, data: bytes) -> None:
-    """What the browser sends when a user picks a file in the upload button."""
-    wb.editor.upload.set_state(
-        {
-            "value": [
-                {
-                    "name": name,
-                    "type": "image/png",
-                    "size": len(data),
-                    "content": memoryview(data),
-                    "last_modified": 0,
-                }
-            ]
-        }
-    )
+    """What the browser sends when a user picks a file with the upload button (its bytes as one buffer)."""
+    wb.editor.upload.vue_upload({"name": name, "type": "image/png", "size": len(data)}, [memoryview(data)])
 
 
 def _type(wb: ReviewWorkbench, field: str, value: str) -> None:
@@ -75,12 +63,16 @@ async def _settle(wb: ReviewWorkbench, until, limit_s: float = 60.0) -> None:
 
 
 async def test_segment_table_lists_every_segment_with_its_state(workbench):
-    rows = workbench.table.rows
+    rows = workbench.table.matching
     assert [r.asset_id for r in rows] == [f"seg-{i:02d}" for i in range(1, 7)]
     legacy = next(r for r in rows if r.asset_id == LEGACY_ASSET_ID)
     assert legacy.status == "needs starting image" and legacy.thumbnail_url is None
     assert rows[0].thumbnail_url.startswith("/files/demo/media/lenses-101/images/img-01.png?v=")
-    assert len(workbench.table.body.children) == 6
+    assert workbench.table.visible == [r.asset_id for r in rows]  # what the browser renders
+    assert (
+        workbench.table.rows[5]["status"] == "needs starting image"
+        and workbench.table.rows[5]["thumb"] is None
+    )
 
 
 async def test_editing_shows_effective_values_and_where_they_come_from(workbench):
@@ -125,7 +117,7 @@ async def test_a_hosted_model_that_cannot_run_says_why_before_regenerate(demo_st
 
 
 async def test_missing_starting_image_says_so_and_accepts_an_upload(workbench):
-    workbench.table.body.children[5].fire_event("click", {})
+    workbench.table.vue_pick(LEGACY_ASSET_ID)  # what a click on the row sends
     assert workbench.selected == LEGACY_ASSET_ID
     assert REGENERATE_STARTING_IMAGE in _texts(workbench.editor.image_panel)
     assert workbench.editor.regenerate_btn.disabled
@@ -165,7 +157,7 @@ async def test_regenerate_progress_preview_dialog_accept(workbench):
     assert "?v=" in workbench.player.url and workbench.player.url != committed_before
     assert workbench.player.url.split("?")[0].endswith(take.path)
     assert [e.kind for e in workbench.progress_log.entries][-1] == "video-complete"
-    assert any(r.asset_id == "seg-01" and r.status == "ready" for r in workbench.table.rows)
+    assert any(r.asset_id == "seg-01" and r.status == "ready" for r in workbench.table.matching)
 
 
 async def test_reject_keeps_the_edit_and_the_committed_video(workbench):
@@ -223,6 +215,10 @@ async def test_errors_inside_callbacks_reach_the_log(workbench):
 
     workbench.dialog.take = SimpleNamespace(id="take-gone")  # e.g. purged from another session
     workbench.dialog.accept_btn.fire_event("click", {})
-    await _settle(workbench, lambda: "There is no take" in workbench.progress_log.entries[-1].message)
-    assert workbench.progress_log.entries[-1].is_error
+
+    def gone() -> list:
+        return [e for e in workbench.progress_log.entries if "There is no take" in e.message]
+
+    await _settle(workbench, lambda: bool(gone()))
+    assert gone()[0].is_error
     assert not workbench.dialog.accept_btn.loading  # the dialog is usable again

@@ -67,8 +67,9 @@ async def run_batch(
     progress: ProgressFactory | None = None,
 ) -> BatchResult:
     """Run ``request``; ``progress(total)`` may return a tqdm-like bar (``update(n)``, ``close()``)."""
-    runner = Runner(store, registry, executor=executor, max_concurrent=concurrency)
     started, t0 = next_timestamp(), time.perf_counter()
+    label = f"batch run of {started[:16].replace('T', ' ')} UTC"
+    runner = Runner(store, registry, executor=executor, max_concurrent=concurrency, label=label)
     try:
         plan = plan_batch(runner, request)
         bar = progress(len(plan)) if progress is not None else None

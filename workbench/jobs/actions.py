@@ -143,6 +143,7 @@ async def accept_take(runner: Runner, take_id: str) -> Lecture:
                 "path": asset.path,
                 "updated_at": asset.updated_at,
                 "version": committed.version,
+                **_decided_by(runner),
             },
         )
     )
@@ -159,10 +160,18 @@ async def reject_take(runner: Runner, take_id: str) -> Take:
             take.lecture_id,
             take.asset_id,
             "Rejected: the committed video is unchanged.",
-            {"take_id": take.id},
+            {"take_id": take.id, **_decided_by(runner)},
         )
     )
     return take
+
+
+def _decided_by(runner: Runner) -> dict[str, str]:
+    """Who decided, for sessions in other processes that tell their user what changed under them."""
+    by = {"decided_by": runner.store.user}
+    if runner.label:
+        by["source"] = runner.label
+    return by
 
 
 def cancel_job(runner: Runner, job_id: str) -> bool:

@@ -235,18 +235,25 @@ class EventBus:
             await asyncio.shield(task)
         await asyncio.get_running_loop().run_in_executor(None, self.flush_now)
 
-    def history(self, *, lecture_id: str | None = None, job_id: str | None = None) -> list[Event]:
-        """Journaled events (plus any not yet written), oldest first: rebuilds a progress log."""
+    def history(
+        self, *, lecture_id: str | None = None, job_id: str | None = None, limit: int | None = None
+    ) -> list[Event]:
+        """Journaled events (plus any not yet written), oldest first: rebuilds a progress log.
+
+        ``limit`` keeps the newest ones only, and only those are decoded (a long journal stays cheap).
+        """
         events: list[Event] = []
         if self.store is not None:
             frame = self.store.events(lecture_id=lecture_id, job_id=job_id)
+            if limit is not None:
+                frame = frame.tail(limit)
             events = [Event.from_row(row) for row in frame.to_dict("records")]
         seen = {e.id for e in events}
         with self._journal_lock:
             for e in [*self._writing, *self._unjournaled]:
                 if e.id not in seen and (lecture_id in (None, e.lecture_id)) and (job_id in (None, e.job_id)):
                     events.append(e)
-        return events
+        return events if limit is None else events[-limit:] if limit else []
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -186,10 +186,13 @@ class Runner:
         retry: RetryPolicy | None = None,
         timeout_s: float | None = 900.0,
         bus: EventBus | None = None,
+        label: str | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         self.store = store
+        #: Who is deciding, in words other sessions show ("batch run of …"); ``None``: an interactive session.
+        self.label = label
         self.registry = registry or default_registry(store.root)
         # CPU work runs here: the given executor (a process pool, a Dask cluster's), or a thread pool as wide
         # as the concurrency limit (renders release the GIL in OpenCV and x264).
@@ -389,7 +392,11 @@ class Runner:
             handle,
             EventType.JOB_QUEUED,
             f"Queued: {s.model}, {s.duration_s:g} s at {s.resolution}.",
-            {"settings": s.to_dict(), "warnings": list(spec.warnings)},
+            {
+                "settings": s.to_dict(),
+                "warnings": list(spec.warnings),
+                **({"source": self.label} if self.label else {}),
+            },
         )
         handle.task = asyncio.get_running_loop().create_task(self._run(handle, workflow), name=record.id)
         return handle

@@ -59,6 +59,7 @@ from workbench.store.documents import (
     encode_project,
     read_json,
 )
+from workbench.store.drafts import DraftStore
 from workbench.store.guard import Touches, writes
 from workbench.store.images import prepare_upload
 from workbench.store.records import (
@@ -73,6 +74,7 @@ from workbench.store.records import (
 )
 from workbench.store.tables import ParquetLog
 from workbench.store.versioned import VersionedTable
+from workbench.store.watch import StoreWatcher
 
 __all__ = ["STORE_FORMAT", "LectureStore", "open_store"]
 
@@ -589,6 +591,23 @@ class LectureStore:
         if job_id is not None:
             mask &= frame["job_id"] == job_id
         return frame[mask].reset_index(drop=True)
+
+    # -- drafts and freshness (see drafts.py and watch.py) --------------------------------------------------
+
+    def drafts(self) -> DraftStore:
+        """The current user's saved editor drafts (per lecture; a kernel restart keeps them)."""
+        return DraftStore(self.root, self.user, self.writing)
+
+    def watch(self, lecture_id: str) -> StoreWatcher:
+        """A cheap poller for what other processes change about ``lecture_id``: its document, its project's,
+        and its journaled events."""
+        lecture = self.lecture(lecture_id)
+        return StoreWatcher(
+            self._events,
+            self._doc_path("lectures", lecture_id),
+            self._doc_path("projects", lecture.project_id),
+            lecture_id,
+        )
 
     # -- views and maintenance -------------------------------------------------------------------------------
 

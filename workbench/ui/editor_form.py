@@ -1,27 +1,38 @@
 """The segment editor: movie directions, model, duration, resolution, fps and seed, each with its effective
-value and where it comes from; parser warnings; the starting image; Regenerate and Cancel.
+value and where it comes from; parser warnings; a draft that conflicts with a newer commit; the starting
+image; Regenerate and Cancel.
 
 It renders an :class:`EditorState` and forwards intent (``on_edit(field, text)``, ``on_regenerate()``,
-``on_cancel()``, ``on_reset()``, ``on_upload(name, bytes)``); every rule lives in the session below.
+``on_cancel()``, ``on_reset()``, ``on_upload(name, bytes)``, ``on_resolve(keep_mine)``); every rule lives in
+the session below. Rendering sends only what changed: a keystroke updates a caption, not the form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import ipyvuetify as v
-import ipywidgets as widgets
 
+from workbench.domain.drafts import FieldConflict
 from workbench.domain.models import SettingSource
 from workbench.errors import REGENERATE_STARTING_IMAGE
 from workbench.generation.base import BackendInfo
+from workbench.ui.image_upload import ImageUpload
 
 __all__ = ["EditorForm", "EditorState"]
 
 RESOLUTIONS = ("640x360", "854x480", "1280x720", "1920x1080", "720x720", "1080x1920")
 FPS_CHOICES = (12, 24, 25, 30, 50, 60)
 EDITABLE = ("movie_directions", "model", "duration_s", "resolution", "fps", "seed")
+LABELS = {
+    "movie_directions": "Movie directions",
+    "model": "Model",
+    "duration_s": "Duration (s)",
+    "resolution": "Resolution",
+    "fps": "FPS",
+    "seed": "Seed",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,9 @@ class EditorState:
     busy: bool = False
     errors: Mapping[str, str] = field(default_factory=dict)
     has_draft: bool = False
+    #: Draft fields whose value is what the segment has committed (they still outrank project defaults).
+    same_as_committed: frozenset[str] = frozenset()
+    conflicts: Sequence[FieldConflict] = ()
 
 
 def _stop_keys(widget: v.VuetifyWidget) -> v.VuetifyWidget:
@@ -55,12 +69,16 @@ class EditorForm(v.Card):
         on_cancel: Callable[[], None],
         on_reset: Callable[[], None],
         on_upload: Callable[[str, bytes], None],
+        on_refused: Callable[[str], None] = lambda _message: None,
+        on_resolve: Callable[[bool], None] = lambda _keep_mine: None,
     ) -> None:
         self._on_edit = on_edit
         self.state: EditorState | None = None
         self._rendering = False
         self._shown_warnings: tuple[str, ...] | None = None
+        self._shown_conflicts: tuple[FieldConflict, ...] | None = None
         self._shown_image: tuple[str | None, str | None] | None = None
+        self._shown_models: tuple[BackendInfo, ...] | None = None
         self.heading = v.CardTitle(class_="text-subtitle-1 wb-editor-title", children=["Segment"])
         self.directions = _stop_keys(
             v.Textarea(
@@ -83,6 +101,7 @@ class EditorForm(v.Card):
             density="compact",
             class_="wb-model",
             hide_details="auto",
+            menu_props={"maxWidth": 640},
         )
         self.duration = _stop_keys(
             v.TextField(
@@ -146,8 +165,23 @@ class EditorForm(v.Card):
             widget.observe(lambda change, name=name: self._changed(name, change["new"]), "v_model")
         self.warnings = v.Html(tag="div", class_="wb-warnings", children=[])
         self.plan = v.Html(tag="div", class_="wb-plan text-caption mb-2", children=[])
+        self.conflict_panel = v.Html(tag="div", class_="wb-conflicts", children=[])
+        self.keep_btn = v.Btn(
+            size="small",
+            variant="flat",
+            color="warning",
+            class_="wb-keep-mine mr-2",
+            children=["Keep my edits"],
+        )
+        self.use_committed_btn = v.Btn(
+            size="small", variant="outlined", class_="wb-use-committed", children=["Use the committed values"]
+        )
+        self.keep_btn.on_event("click", lambda *_: on_resolve(True))
+        self.use_committed_btn.on_event("click", lambda *_: on_resolve(False))
+        # Inside v-card-actions Vuetify 3 defaults buttons to variant "text": the main action must say "flat".
         self.regenerate_btn = v.Btn(
             color="primary",
+            variant="flat",
             prepend_icon="mdi-movie-refresh",
             class_="wb-regenerate mr-2",
             children=["Regenerate video"],
@@ -165,16 +199,15 @@ class EditorForm(v.Card):
         self.cancel_btn.on_event("click", lambda *_: on_cancel())
         self.reset_btn.on_event("click", lambda *_: on_reset())
         self.image_panel = v.Html(tag="div", class_="wb-starting-image", children=[])
-        self.upload = widgets.FileUpload(
-            accept="image/png,image/jpeg", multiple=False, description="Replace image"
-        )
-        self.upload.observe(lambda change: self._uploaded(on_upload), "value")
+        self.upload = ImageUpload(on_upload=on_upload, on_refused=on_refused)
         fields = [
             v.Row(children=[
                 v.Col(cols=12, children=[self.directions, self.sources["movie_directions"], self.warnings, self.plan]),
-                v.Col(cols=12, md=6, children=[self.model, self.sources["model"]]),
-                v.Col(cols=6, md=3, children=[self.duration, self.sources["duration_s"]]),
-                v.Col(cols=6, md=3, children=[self.fps, self.sources["fps"]]),
+                v.Col(cols=12, children=[self.model, self.sources["model"]]),
+                # Two per row: the editor shares the width with the player (and JupyterLab's side panels),
+                # so breakpoints on the window's width would squeeze labels and values into "1…".
+                v.Col(cols=6, children=[self.duration, self.sources["duration_s"]]),
+                v.Col(cols=6, children=[self.fps, self.sources["fps"]]),
                 v.Col(cols=6, children=[self.resolution, self.sources["resolution"]]),
                 v.Col(cols=6, children=[self.seed, self.sources["seed"]]),
             ])
@@ -184,7 +217,7 @@ class EditorForm(v.Card):
             variant="outlined",
             children=[
                 self.heading,
-                v.CardText(children=[*fields, self.image_panel]),
+                v.CardText(children=[self.conflict_panel, *fields, self.image_panel]),
                 v.CardActions(children=[self.regenerate_btn, self.cancel_btn, v.Spacer(), self.reset_btn]),
             ],
         )
@@ -199,38 +232,44 @@ class EditorForm(v.Card):
             return
         self._on_edit(name, text)
 
-    def _uploaded(self, on_upload: Callable[[str, bytes], None]) -> None:
-        files = list(self.upload.value or ())
-        if files:
-            self.upload.value = ()  # so picking the same file again still triggers an upload
-            item = files[0]
-            on_upload(str(item["name"]), bytes(item["content"]))
-
     # -- rendering -------------------------------------------------------------------------------------------
 
-    def render(self, state: EditorState, *, values_too: bool) -> None:
-        """Show ``state``. ``values_too`` also rewrites the inputs (on segment change, never mid-typing)."""
+    def render(self, state: EditorState, *, values_too: bool, only: Collection[str] | None = None) -> None:
+        """Show ``state``. ``values_too`` also rewrites the inputs (on segment change, never mid-typing), or
+        just those in ``only``; an input whose text was refused keeps it, so the user can correct it."""
         self.state = state
         self._rendering = True
         try:
             with self.hold_sync():
                 self.heading.children = [f"Segment: {state.title or state.asset_id}"]
-                self.model.items = [{"title": m.label, "value": m.name} for m in state.models]
+                models = tuple(state.models)
+                if models != self._shown_models:
+                    self._shown_models = models
+                    self.model.items = [{"title": m.label, "value": m.name} for m in models]
                 for name, widget in self.inputs.items():
-                    if values_too:
+                    if values_too and name not in state.errors and (only is None or name in only):
                         value = state.values.get(name, "")
                         widget.v_model = int(value) if name == "fps" and value else value
                     widget.error_messages = [state.errors[name]] if name in state.errors else []
-                    self.sources[name].children = [
-                        f"effective: {_short(state.values.get(name, ''))} · {state.sources[name].label}"
+                    self.sources[name].children = [_source_caption(state, name)]
+                warnings = tuple(state.warnings)
+                if warnings != self._shown_warnings:
+                    self._shown_warnings = warnings
+                    self.warnings.children = [
+                        v.Alert(
+                            type="warning",
+                            density="compact",
+                            variant="tonal",
+                            class_="wb-warning mb-2",
+                            text=w,
+                        )
+                        for w in warnings
                     ]
-                self.warnings.children = [
-                    v.Alert(
-                        type="warning", density="compact", variant="tonal", class_="wb-warning mb-2", text=w
-                    )
-                    for w in state.warnings
-                ]
                 self.plan.children = [f"Camera plan: {state.plan_summary}"] if state.plan_summary else []
+                conflicts = tuple(state.conflicts)
+                if conflicts != self._shown_conflicts:
+                    self._shown_conflicts = conflicts
+                    self.conflict_panel.children = self._conflicts(conflicts)
                 self.regenerate_btn.disabled = state.busy or state.image_url is None or bool(state.errors)
                 self.regenerate_btn.loading = state.busy
                 self.cancel_btn.style_ = "" if state.busy else "display:none"
@@ -242,7 +281,37 @@ class EditorForm(v.Card):
         finally:
             self._rendering = False
 
+    def _conflicts(self, conflicts: Sequence[FieldConflict]) -> list:
+        if not conflicts:
+            return []
+        lines = [
+            v.Html(
+                tag="li",
+                class_="wb-conflict",
+                attributes={"data-field": c.name},
+                children=[
+                    f"{LABELS.get(c.name, c.name)}: yours {_short(_text(c.mine), 40)}; committed now "
+                    f"{_short(_text(c.committed), 40)} (was {_short(_text(c.base), 40)} when you edited)"
+                ],
+            )
+            for c in conflicts
+        ]
+        return [
+            v.Alert(
+                type="warning",
+                variant="tonal",
+                density="compact",
+                class_="wb-conflict-alert mb-3",
+                title="Your draft conflicts with a newer commit",
+                children=[
+                    v.Html(tag="ul", class_="text-body-2 ml-4 my-1", children=lines),
+                    v.Html(tag="div", class_="mt-2", children=[self.keep_btn, self.use_committed_btn]),
+                ],
+            )
+        ]
+
     def _image(self, state: EditorState) -> list:
+        self.upload.label = "Upload a starting image…" if state.image_url is None else "Replace image…"
         if state.image_url is None:
             return [
                 v.Alert(
@@ -267,8 +336,20 @@ class EditorForm(v.Card):
                 attributes={"src": state.image_url, "alt": "starting image"},
                 style_="max-width:240px;border-radius:4px",
             ),
-            v.Html(tag="div", children=[self.upload]),
+            v.Html(tag="div", class_="mt-1", children=[self.upload]),
         ]
+
+
+def _source_caption(state: EditorState, name: str) -> str:
+    source = state.sources[name]
+    caption = f"effective: {_short(state.values.get(name, ''))} · {source.label}"
+    if source is SettingSource.OVERRIDE and name in state.same_as_committed:
+        caption += " · same as the committed video"
+    return caption
+
+
+def _text(value: object) -> str:
+    return "not set" if value in (None, "") else str(value)
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -34,8 +34,9 @@ class PreviewDialog(v.Dialog):
         self.heading = v.CardTitle(class_="wb-preview-title", children=["Preview"])
         self.compare = v.Html(tag="div", class_="wb-preview-compare", children=[])
         self.notes = v.Html(tag="div", class_="wb-preview-notes", children=[])
+        # Inside v-card-actions Vuetify 3 defaults buttons to variant "text": the main action must say "flat".
         self.accept_btn = v.Btn(
-            color="success", prepend_icon="mdi-check", class_="wb-accept", children=["Accept"]
+            color="success", variant="flat", prepend_icon="mdi-check", class_="wb-accept", children=["Accept"]
         )
         self.reject_btn = v.Btn(
             color="error",

@@ -1,7 +1,9 @@
-"""The progress log: one entry per job event with its time and a human message, and a progress bar.
+"""The progress log: one entry per job event with its time, segment and a human message, and above it the
+status line and progress bar *of the selected segment* (another segment's job never shows there).
 
 Widget updates are batched (at most one render per ``flush_interval_s``) so a burst of events never floods
-the browser; errors are shown in words, with their detail beneath, never as a bare traceback.
+the browser; errors are shown in words, with their detail beneath, never as a bare traceback. Events made
+by other processes (a batch, another notebook) are marked as such.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class LogEntry:
     message: str
     detail: str | None = None
     segment: str | None = None
+    external: bool = False
     id: int = field(default_factory=itertools.count().__next__, compare=False)
 
     @property
@@ -56,13 +59,22 @@ class ProgressLog(v.Card):
         self._progress_entry: dict[str, int] = {}
         self._dirty = False
         self._timer: asyncio.TimerHandle | None = None
-        self._bar_state: tuple[int, str, bool] | None = None
+        #: per segment: (percent, status line, bar active); the shown one is the selected segment's
+        self._bars: dict[str, tuple[int, str, bool]] = {}
+        self.showing: str | None = None
+        self._fallback = ""
+        self._shown_bar: tuple[int, str, bool] | None = None
         self._last_flush = 0.0
         self._rendered: dict[int, v.Html] = {}  # entry id → its widget, reused across renders
         self.bar = v.ProgressLinear(
             v_model=0, model_value=0, active=False, height=6, color="primary", class_="wb-progress"
         )
-        self.bar_label = v.Html(tag="span", class_="wb-progress-label text-caption", children=[""])
+        self.bar_label = v.Html(
+            tag="div", class_="wb-progress-label wb-status-line text-caption", children=[""]
+        )
+        self.heading = v.Html(
+            tag="div", class_="text-subtitle-2 mb-1 wb-progress-heading", children=["Progress"]
+        )
         self.list = v.Html(
             tag="div", class_="wb-log-list", children=[], style_="max-height: 260px; overflow-y: auto;"
         )
@@ -70,7 +82,7 @@ class ProgressLog(v.Card):
             class_="wb-progress-log pa-3",
             variant="outlined",
             children=[
-                v.Html(tag="div", class_="text-subtitle-2 mb-1", children=["Progress"]),
+                self.heading,
                 self.bar,
                 self.bar_label,
                 self.list,
@@ -80,10 +92,10 @@ class ProgressLog(v.Card):
 
     # -- input -----------------------------------------------------------------------------------------------
 
-    def add_event(self, event: Event, *, segment: str | None = None) -> None:
+    def add_event(self, event: Event, *, segment: str | None = None, external: bool = False) -> None:
         detail = event.payload.get("detail") if isinstance(event.payload, dict) else None
         entry = LogEntry(
-            _clock(event.time), str(event.type), event.message, detail, segment or event.asset_id
+            _clock(event.time), str(event.type), event.message, detail, segment or event.asset_id, external
         )
         if event.type is EventType.JOB_PROGRESS:
             # progress updates rewrite the job's one progress entry instead of adding lines
@@ -93,17 +105,30 @@ class ProgressLog(v.Card):
             else:
                 self._progress_entry[event.job_id] = len(self.entries)
                 self.entries.append(entry)
-            self._set_bar(event.fraction or 0.0, event.message, active=True)
+            self._set_bar(event.asset_id, event.fraction or 0.0, event.message, active=True)
         else:
             self.entries.append(entry)
-            if event.type is EventType.JOB_STARTED:
-                self._set_bar(0.0, "Generating…", active=True)
+            if event.type in (EventType.JOB_QUEUED, EventType.JOB_RETRYING):
+                self._set_bar(event.asset_id, 0.0, event.message, active=True)
+            elif event.type is EventType.JOB_STARTED:
+                self._set_bar(event.asset_id, 0.0, "Generating…", active=True)
             elif event.type in (EventType.VIDEO_PREVIEW, EventType.VIDEO_COMPLETE):
-                self._set_bar(1.0, event.message, active=False)
-            elif event.type in (EventType.JOB_FAILED, EventType.JOB_CANCELLED, EventType.JOB_INTERRUPTED):
-                self._set_bar(0.0, event.message, active=False)
+                self._set_bar(event.asset_id, 1.0, event.message, active=False)
+            else:  # rejected, failed, cancelled, interrupted
+                self._set_bar(event.asset_id, 0.0, event.message, active=False)
         self._trim()
         self._schedule()
+
+    def show_status_of(self, asset_id: str | None, *, title: str = "", fallback: str = "") -> None:
+        """Show the status line of ``asset_id`` (the selected segment); ``fallback`` when it has had no job."""
+        self.showing = asset_id
+        self._fallback = fallback
+        self.heading.children = [f"Progress · {title}" if title else "Progress"]
+        self._schedule()
+
+    def status_of(self, asset_id: str) -> tuple[int, str, bool] | None:
+        """(percent, status line, active) of a segment's latest job event, if any."""
+        return self._bars.get(asset_id)
 
     def add_error(self, message: str, detail: str | None = None) -> None:
         self.entries.append(LogEntry(_clock(next_timestamp()), "error", message, detail))
@@ -115,8 +140,8 @@ class ProgressLog(v.Card):
         self._trim()
         self._schedule()
 
-    def _set_bar(self, fraction: float, label: str, *, active: bool) -> None:
-        self._bar_state = (round(fraction * 100), label, active)
+    def _set_bar(self, asset_id: str, fraction: float, label: str, *, active: bool) -> None:
+        self._bars[asset_id] = (round(fraction * 100), label, active)
 
     def _trim(self) -> None:
         overflow = len(self.entries) - self.max_entries
@@ -150,9 +175,10 @@ class ProgressLog(v.Card):
             return
         self._dirty = False
         self._last_flush = time.monotonic()
-        state = self._bar_state
+        state = self._bars.get(self.showing or "") or (0, self._fallback, False)
         with self.hold_sync():
-            if state is not None:
+            if state != self._shown_bar:
+                self._shown_bar = state
                 percent, label, active = state
                 self.bar.v_model = percent
                 self.bar.model_value = percent
@@ -178,8 +204,13 @@ def _render(entry: LogEntry) -> v.Html:
     ]
     if entry.segment:
         parts.append(v.Html(tag="span", class_="wb-log-segment text-caption mr-2", children=[entry.segment]))
+    if entry.external:
+        parts.append(
+            v.Chip(size="x-small", variant="outlined", class_="wb-log-elsewhere mr-2", children=["elsewhere"])
+        )
     parts.append(v.Html(tag="span", class_="wb-log-message", children=[entry.message]))
     if entry.detail:
         parts.append(v.Html(tag="div", class_="wb-log-detail text-caption ml-8", children=[entry.detail]))
     css = "wb-log-entry py-1" + (" wb-log-error text-error" if entry.is_error else "")
+    css += " wb-log-external" if entry.external else ""
     return v.Html(tag="div", class_=css, attributes={"data-kind": entry.kind}, children=parts)

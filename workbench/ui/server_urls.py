@@ -2,11 +2,12 @@
 
 URLs are root-relative (``/files/<store path>/...``, with the server's base URL) so the browser resolves them
 against the page's own origin and sends its own cookies, whatever host name the user typed. The Jupyter
-server that started this kernel is found from its runtime file (``jupyter_server.serverapp``).
+server that started this kernel is found from its runtime file (``jpserver-<pid>.json``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,14 +24,37 @@ class MediaLocation:
 
 
 def _servers() -> list[dict]:
+    """Running Jupyter servers, from their ``jpserver-*.json`` runtime files.
+
+    This is what ``jupyter_server.serverapp.list_running_servers`` reads, without importing the server: that
+    import pulls in jupyter_events and jsonschema, whose format checkers compile dozens of grammars, and cost
+    the workbench's first open seven seconds in the kernel.
+    """
     try:
-        from jupyter_server.serverapp import list_running_servers
+        from jupyter_core.paths import jupyter_runtime_dir
     except ImportError:
         return []
+    found = []
+    for path in sorted(Path(jupyter_runtime_dir()).glob("jpserver-*.json")):
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # being written, or unreadable: not a server we can use
+        if isinstance(info, dict) and _alive(info.get("pid")):
+            found.append(info)
+    return found
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
     try:
-        return list(list_running_servers())
-    except OSError:
-        return []
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def locate_media(store_root: Path, *, servers: list[dict] | None = None) -> MediaLocation:

@@ -23,9 +23,7 @@ class TakesPanel(v.Card):
         self.playing: str | None = None
         self._items: dict[tuple[str, str], v.Html] = {}
         self.list = v.Html(tag="div", class_="wb-takes-list", children=[])
-        self._empty = v.Html(
-            tag="div", class_="text-caption pa-2", children=["No takes yet: regenerate to make one."]
-        )
+        self._empty = v.Html(tag="div", class_="text-caption pa-2 wb-takes-empty", children=[""])
         self.player = VideoView(
             css_class="wb-take-video", placeholder="Pick a take to play it here, beside the committed video."
         )
@@ -35,8 +33,12 @@ class TakesPanel(v.Card):
             children=[v.CardTitle(class_="text-subtitle-1", children=["Takes"]), self.list, self.player],
         )
 
-    def render(self, takes: Sequence[Take]) -> None:
+    def render(
+        self, takes: Sequence[Take], *, empty: str = "No takes yet: press Regenerate video to make one."
+    ) -> None:
+        """Show ``takes``, newest first; ``empty`` says what to do when there are none (it depends on why)."""
         self.takes = sorted(takes, key=lambda t: t.created_at, reverse=True)
+        self._empty.children = [empty]
         if self.playing not in {t.id for t in self.takes}:
             self.playing = None
             self.player.set_url(None)

@@ -1,8 +1,12 @@
 """The review workbench: segment table, editor form, committed player, takes, progress log, preview dialog.
 
-It wires widgets to a :class:`LectureSession`: widget intents call the session, session and job events
-re-render the widgets (batched). Every callback is guarded: an error raised while handling a click is shown
-in the progress log in words, never lost in a hidden console.
+It wires widgets to a :class:`LectureSession`: widget intents call the session; session changes (its own,
+job events, and commits made by other processes) mark the rows and panels they touch, and one coalesced
+flush re-renders only those. Every callback is guarded: an error raised while handling a click is shown in
+the progress log in words, never lost in a hidden console.
+
+When its kernel is gone (restarted, shut down, crashed), the workbench says so in place, greys out its dead
+controls, and tells how to get a live one back (see ``_CSS`` and ``kernel_watch.py``).
 """
 
 from __future__ import annotations
@@ -14,23 +18,65 @@ from typing import Any
 
 import ipyvuetify as v
 
-from workbench.domain.models import Take
-from workbench.errors import WorkbenchError
+from workbench.domain.models import SettingSource, Take
+from workbench.errors import REGENERATE_STARTING_IMAGE, WorkbenchError
 from workbench.jobs.events import Event, EventType
-from workbench.session import LectureSession
+from workbench.session import LectureSession, SessionChange
 from workbench.ui.editor_form import EditorForm, EditorState
+from workbench.ui.kernel_watch import KernelWatch
+from workbench.ui.live_frame import LiveFrame
 from workbench.ui.media import VideoView
 from workbench.ui.preview_dialog import PreviewDialog
 from workbench.ui.progress_log import ProgressLog
-from workbench.ui.segment_table import SegmentRow, SegmentTable
+from workbench.ui.segment_table import PAGE_SIZE, SegmentTable
 from workbench.ui.takes_panel import TakesPanel
 
 __all__ = ["ReviewWorkbench"]
 
+#: How many journaled events the progress log shows when the workbench opens.
+HISTORY_ENTRIES = 50
+
+# ipywidgets puts ``jupyter-widgets-disconnected`` on a widget's output when its kernel restarts, and our
+# KernelWatch puts ``wb-kernel-gone`` on the workbench when the kernel stops answering (shut down, crashed);
+# no kernel code runs then, so the disconnected state is CSS shipped with the widget.
+_CSS = """
+.wb-workbench .wb-disconnected { display: none !important; }
+.jupyter-widgets-disconnected .wb-workbench .wb-disconnected,
+.wb-workbench.wb-kernel-gone .wb-disconnected { display: grid !important; }
+.jupyter-widgets-disconnected .wb-workbench .wb-live, .wb-workbench.wb-kernel-gone .wb-live {
+  opacity: 0.45; filter: grayscale(0.8); pointer-events: none; user-select: none;
+}
+body:has(.jupyter-widgets-disconnected .wb-workbench) .wb-preview-card,
+body:has(.wb-workbench.wb-kernel-gone) .wb-preview-card { opacity: 0.45; pointer-events: none; }
+/* A model's name is a sentence ("Camera moves on the starting image (local, no GPU)"): wrap, never cut. */
+.wb-workbench .wb-model .v-select__selection-text { white-space: normal; overflow: visible; }
+.wb-workbench .wb-model .v-select__selection { max-width: 100%; }
+"""
+
+_DISCONNECTED = (
+    "The kernel behind it was restarted, shut down or stopped answering, so these buttons and fields do "
+    "nothing now. To get a live workbench, run the notebook again (Run ▸ Run All Cells, or just the cell that "
+    "opens it): your drafts are saved in the store and come back, and previews awaiting review re-open. "
+    "If a long cell is still running, wait: this clears itself when the kernel answers again."
+)
+
+_STATUS_LINE = {
+    "needs starting image": f"Needs a starting image before it can be regenerated. {REGENERATE_STARTING_IMAGE}",
+    "generating": "Being regenerated in another session.",
+    "preview pending": "A preview awaits review: open it from Takes.",
+    "no video": "No committed video yet.",
+    "ready": "Ready: no job running for this segment.",
+}
+
 
 class ReviewWorkbench(v.Container):
     def __init__(
-        self, session: LectureSession, *, media_problem: str | None = None, refresh_delay_s: float = 0.03
+        self,
+        session: LectureSession,
+        *,
+        media_problem: str | None = None,
+        refresh_delay_s: float = 0.0,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self.session = session
         self.refresh_delay_s = refresh_delay_s
@@ -39,17 +85,28 @@ class ReviewWorkbench(v.Container):
         ]  # a damaged one cannot be edited
         self.selected: str | None = usable[0] if usable else None
         self.field_errors: dict[str, str] = {}
-        self._refresh_timer: asyncio.TimerHandle | None = None
+        self._models = tuple(session.runner.registry.infos())
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._flush_handle: asyncio.Handle | None = None
+        self._dirty_rows: set[str] = set()
+        self._dirty_all = False
+        self._dirty_editor = False
+        self._dirty_media = False
+        self._values_too = False
+        self._check_cache: tuple[Any, tuple[tuple[str, ...], str]] | None = None
+        #: Renders done, by part (for tests and the scale benchmark: work must follow what changed).
+        self.renders = {"table": 0, "editor": 0, "media": 0}
 
         self.progress_log = ProgressLog()
-        self.table = SegmentTable(on_select=self._guard(self.select))
+        self.table = SegmentTable(on_select=self._guard(self.select), page_size=page_size)
         self.editor = EditorForm(
             on_edit=self._guard(self.edit),
             on_regenerate=self._guard(self.regenerate),
             on_cancel=self._guard(self.cancel),
             on_reset=self._guard(self.reset),
             on_upload=self._guard(self.upload),
+            on_refused=lambda message: self.progress_log.add_error(message),
+            on_resolve=self._guard(self.resolve),
         )
         self.player = VideoView(
             css_class="wb-committed-player",
@@ -57,6 +114,24 @@ class ReviewWorkbench(v.Container):
         )
         self.takes = TakesPanel(on_review=self._guard(self.review), take_url=session.preview_url)
         self.dialog = PreviewDialog(on_accept=self._guard(self.accept), on_reject=self._guard(self.reject))
+        self.notice = v.Alert(
+            v_model=False,
+            type="info",
+            variant="tonal",
+            density="compact",
+            closable=True,
+            class_="wb-notice mb-2",
+            text="",
+        )
+        disconnected = v.Alert(
+            type="error",
+            variant="tonal",
+            prominent=True,
+            icon="mdi-lan-disconnect",
+            class_="wb-disconnected mb-2",
+            title="This workbench is disconnected from its kernel",
+            text=_DISCONNECTED,
+        )
         banner = (
             [v.Alert(type="warning", variant="tonal", class_="wb-media-problem mb-2", text=media_problem)]
             if media_problem
@@ -80,12 +155,13 @@ class ReviewWorkbench(v.Container):
             variant="outlined",
             children=[v.CardTitle(class_="text-subtitle-1", children=["Committed video"]), self.player],
         )
-        super().__init__(
-            fluid=True,
-            class_="wb-workbench",
+        live = v.Html(
+            tag="div",
+            class_="wb-live",
             children=[
                 *banner,
                 header,
+                self.notice,
                 self.table,
                 v.Row(
                     class_="mt-1",
@@ -102,27 +178,48 @@ class ReviewWorkbench(v.Container):
                         ),
                     ],
                 ),
-                self.dialog,
             ],
+        )
+        super().__init__(
+            fluid=True,
+            class_="wb-workbench",
+            children=[v.Html(tag="style", children=[_CSS]), KernelWatch(), disconnected, live, self.dialog],
         )
         session.runner.bus.on_callback_error = lambda exc, event: self.progress_log.add_error(
             f"A display update failed while handling {event.type}.", f"{type(exc).__name__}: {exc}"
         )
-        self._unsubscribe = session.on_change(lambda kind, asset_id: self._schedule_refresh())
-        self._subscription = session.runner.bus.subscribe(self._on_event, lecture_id=session.lecture_id)
-        for event in session.history()[-50:]:
-            self.progress_log.add_event(event)
-        self.refresh(values_too=True)
+        for event in session.history(limit=HISTORY_ENTRIES):
+            self.progress_log.add_event(event, segment=self._title(event.asset_id))
+        for problem in session.problems:
+            self.progress_log.add_error(problem)
+        drafted = [s for s in session.segments() if s.has_draft]
+        if drafted:
+            self.progress_log.add_note(
+                f"Restored your drafts for {len(drafted)} segment(s): "
+                + ", ".join(s.label for s in drafted[:3])
+                + (", …" if len(drafted) > 3 else "")
+                + "."
+            )
+        self._unsubscribe = session.subscribe(self._on_change)
+        self._unlisten = session.on_event(self._on_event)
+        self.table.set_segments(session.segments(), self.selected)
+        self.renders["table"] += 1
+        self._render_selected(values_too=True)
+        self.progress_log.flush()
         pending = session.pending_previews()
         if pending:  # after a kernel restart the dialog re-opens for what still awaits review
             self.progress_log.add_note(f"{len(pending)} preview(s) await review.")
             self.review(pending[-1].id)
 
     def close(self) -> None:
-        if hasattr(self, "_subscription"):
+        if hasattr(self, "_unsubscribe"):
             self._unsubscribe()
-            self._subscription.close()
+            self._unlisten()
         super().close()
+
+    def live_table(self, columns: list[str] | None = None, *, max_rows: int = 20) -> LiveFrame:
+        """The segments as a pandas table that stays current (for the notebook cell under the workbench)."""
+        return LiveFrame(self.session, columns=columns, max_rows=max_rows)
 
     # -- guarding --------------------------------------------------------------------------------------------
 
@@ -166,7 +263,10 @@ class ReviewWorkbench(v.Container):
         self.session.asset(asset_id)
         self.selected = asset_id
         self.field_errors = {}
-        self.refresh(values_too=True)
+        if self.session.recheck_starting_image(asset_id):  # its file may have gone (or come back)
+            self.table.update([self.session.segment(asset_id)])
+        self.table.show_selected(asset_id)
+        self._render_selected(values_too=True)
 
     def edit(self, name: str, text: str) -> None:
         assert self.selected is not None
@@ -179,20 +279,32 @@ class ReviewWorkbench(v.Container):
             self.field_errors[name] = exc.message
         else:
             self.field_errors.pop(name, None)
-        self.refresh(values_too=False)
+        self._dirty_editor = True
+        self._flush()  # at once: the field's caption and error follow the keystroke
 
     def reset(self) -> None:
         assert self.selected is not None
-        self.session.discard_draft(self.selected)
         self.field_errors = {}
-        self.refresh(values_too=True)
+        self.session.discard_draft(self.selected)
+        self._render_selected(values_too=True)
+
+    def resolve(self, keep_mine: bool) -> None:
+        """The conflict alert's buttons: keep my draft values, or take the committed ones."""
+        assert self.selected is not None
+        if keep_mine:
+            self.session.keep_my_edits(self.selected)
+        else:
+            self.field_errors = {}
+            self.session.use_committed(self.selected)
+            self._values_too = True
+        self._flush()
 
     def regenerate(self) -> None:
         assert self.selected is not None
         handle = self.session.regenerate(self.selected)
         for warning in handle.warnings:
             self.progress_log.add_note(f"Directions: {warning}")
-        self.refresh(values_too=False)  # disable Regenerate and show Cancel before the next click can land
+        self._flush()  # disable Regenerate and show Cancel before the next click can land
 
     def cancel(self) -> None:
         assert self.selected is not None
@@ -203,7 +315,7 @@ class ReviewWorkbench(v.Container):
         assert self.selected is not None
         self.session.replace_starting_image(self.selected, data)
         self.progress_log.add_note(f"Starting image replaced with {name}. Regenerate to use it.")
-        self.refresh(values_too=False)
+        self._flush()
 
     def review(self, take_id: str) -> None:
         take = self.session.store.take(take_id)
@@ -211,8 +323,7 @@ class ReviewWorkbench(v.Container):
             return
         asset = self.session.asset(take.asset_id)
         if self.selected != take.asset_id:
-            self.selected = take.asset_id
-            self.refresh(values_too=True)
+            self.select(take.asset_id)
         # What the committed video was made with, as the segment records it (older segments may not).
         committed = {
             name: "not recorded" if value in (None, "") else str(value)
@@ -234,28 +345,53 @@ class ReviewWorkbench(v.Container):
 
     def accept(self, take_id: str) -> None:
         self.dialog.set_busy(True)
-        self._spawn(self.session.accept(take_id), lambda error: self._decided(error))
+        self._spawn(self.session.accept(take_id), self._decided)
 
     def reject(self, take_id: str) -> None:
         self.dialog.set_busy(True)
-        self._spawn(self.session.reject(take_id), lambda error: self._decided(error))
+        self._spawn(self.session.reject(take_id), self._decided)
 
     def _decided(self, error: BaseException | None) -> None:
         if error is None:
             self.dialog.dismiss()
         else:
             self.dialog.set_busy(False)
-        self.refresh(values_too=False)
 
-    # -- events ----------------------------------------------------------------------------------------------
+    # -- session changes and events --------------------------------------------------------------------------
 
-    def _on_event(self, event: Event) -> None:
-        title = self._title(event.asset_id)
-        self.progress_log.add_event(event, segment=title)
-        if event.type is EventType.VIDEO_PREVIEW:
+    def _on_event(self, event: Event, external: bool) -> None:
+        self.progress_log.add_event(event, segment=self._title(event.asset_id), external=external)
+        if event.type is EventType.VIDEO_PREVIEW and not external:
             self.review(str(event.payload["take_id"]))
-        if event.type is EventType.VIDEO_COMPLETE:
-            self.refresh(values_too=event.asset_id == self.selected)
+        shown = self.preview_take()
+        decided = event.type in (EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED)
+        if external and decided and shown is not None and shown.id == event.payload.get("take_id"):
+            self.dialog.dismiss()  # decided elsewhere: its Accept and Reject can no longer do anything
+
+    def _on_change(self, change: SessionChange) -> None:
+        if change.kind == "problem":
+            if change.message:
+                self.progress_log.add_error(change.message)
+            return
+        if change.message:
+            self._notify(change.message)
+        if not change.asset_ids:
+            self._dirty_all = True
+        else:
+            self._dirty_rows |= change.asset_ids
+        if self.selected is not None and (not change.asset_ids or self.selected in change.asset_ids):
+            self._dirty_editor = True
+            if change.kind != "draft":
+                self._dirty_media = True
+            if change.kind in ("committed", "project"):
+                self._values_too = True  # settings committed elsewhere show in the fields (drafts still win)
+        self._schedule_flush()
+
+    def _notify(self, message: str) -> None:
+        self.notice.text = message
+        self.notice.type = "warning" if "conflict" in message or "differs" in message else "info"
+        self.notice.v_model = True
+        self.progress_log.add_note(message)
 
     def _title(self, asset_id: str) -> str:
         with contextlib.suppress(WorkbenchError):
@@ -265,83 +401,100 @@ class ReviewWorkbench(v.Container):
 
     # -- rendering -------------------------------------------------------------------------------------------
 
-    def _schedule_refresh(self) -> None:
+    def _schedule_flush(self) -> None:
+        """Coalesce: every change of this loop turn shares one render, right after it."""
+        if self._flush_handle is not None:
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self.refresh(values_too=False)
+            self._flush()
             return
-        if self._refresh_timer is None:
-            self._refresh_timer = loop.call_later(
-                self.refresh_delay_s, lambda: self.refresh(values_too=False)
-            )
+        if self.refresh_delay_s > 0:
+            self._flush_handle = loop.call_later(self.refresh_delay_s, self._flush)
+        else:
+            self._flush_handle = loop.call_soon(self._flush)
 
-    def refresh(self, *, values_too: bool) -> None:
-        """Re-render everything from the session (inputs only when ``values_too``)."""
-        self._refresh_timer = None
+    def _flush(self) -> None:
+        """Render what the changes since the last flush touched, and nothing else."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
         session = self.session
-        segments = session.store.segments(session.lecture_id)
-        rows = []
-        for rec in segments.to_dict("records"):
-            if rec["status"] == "damaged":  # listed with its status; selecting it says what is wrong
-                rows.append(
-                    SegmentRow(rec["asset_id"], rec["order"], rec["title"], None, "", 0.0, "damaged", "", 0)
-                )
-                continue
-            asset = session.asset(rec["asset_id"])
-            image = session.committed.starting_image(asset.starting_image_id)
-            thumb = (
-                session.media_url(image.path, version=image.created_at)
-                if image and rec["has_starting_image"]
-                else None
-            )
-            busy = session.active_job(asset.id) is not None
-            rows.append(
-                SegmentRow(
-                    asset_id=asset.id,
-                    order=rec["order"],
-                    title=asset.title,
-                    thumbnail_url=thumb,
-                    model=rec["model"],
-                    duration_s=rec["duration_s"],
-                    status="generating" if busy else rec["status"],
-                    updated_at=rec["updated_at"],
-                    pending_previews=rec["pending_previews"],
-                )
-            )
-            if asset.id == self.selected:
-                editor_state = self._editor_state(asset.id, thumb, rec)
-        with self.hold_sync():
-            self.table.render(rows, self.selected)
-            if self.selected is not None:
-                self.editor.render(editor_state, values_too=values_too)
-                self.player.set_url(session.committed_url(self.selected))
-                self.takes.render(session.takes(self.selected))
-            self.progress_log.flush()
+        if self._dirty_all:
+            self._dirty_all = False
+            self._dirty_rows.clear()
+            self.table.set_segments(session.segments())
+            self.renders["table"] += 1
+        elif self._dirty_rows:
+            rows, self._dirty_rows = self._dirty_rows, set()
+            self.table.update(session.summaries(rows))
+            self.renders["table"] += 1
+        if self.selected is not None and (self._dirty_editor or self._dirty_media):
+            values_too, media = self._values_too, self._dirty_media
+            self._dirty_editor = self._dirty_media = self._values_too = False
+            self._render_editor(values_too=values_too, committed_only=True)
+            if media:
+                self._render_media()
+        self.progress_log.flush()
 
-    def _editor_state(self, asset_id: str, thumb: str | None, row: dict[str, Any]) -> EditorState:
+    def refresh(self, *, values_too: bool = False) -> None:
+        """Re-render everything from the session (inputs too when ``values_too``)."""
+        self._dirty_all = True
+        self._flush()
+        if self.selected is not None:
+            self._render_selected(values_too=values_too)
+
+    def _render_selected(self, *, values_too: bool) -> None:
+        if self.selected is None:
+            return
+        self._render_editor(values_too=values_too)
+        self._render_media()
+        self.progress_log.flush()
+
+    def _render_editor(self, *, values_too: bool, committed_only: bool = False) -> None:
+        """``committed_only``: rewrite just the inputs whose value comes from the commit, never the user's edits
+        (a commit from elsewhere must not fight the keystrokes of someone typing in that segment)."""
+        assert self.selected is not None
+        state = self._editor_state(self.selected)
+        only = (
+            {n for n, src in state.sources.items() if src is not SettingSource.OVERRIDE}
+            if committed_only
+            else None
+        )
+        self.editor.render(state, values_too=values_too, only=only)
+        self.renders["editor"] += 1
+
+    def _render_media(self) -> None:
+        """The selected segment's committed player, takes and status line."""
+        assert self.selected is not None
+        session, asset_id = self.session, self.selected
+        summary = session.segment(asset_id)
+        self.player.set_url(session.committed_url(asset_id))
+        if summary.thumbnail_url is None:
+            empty = "No takes yet. This segment needs a starting image before it can be regenerated."
+        elif summary.status == "generating":
+            empty = "No takes yet: the first one is being generated."
+        else:
+            empty = "No takes yet: press Regenerate video to make one."
+        self.takes.render(session.takes(asset_id), empty=empty)
+        self.progress_log.show_status_of(
+            asset_id, title=summary.label, fallback=_STATUS_LINE.get(summary.status, "")
+        )
+        self.renders["media"] += 1
+
+    def _editor_state(self, asset_id: str) -> EditorState:
         session = self.session
         resolved = session.effective(asset_id)
+        summary = session.segment(asset_id)
+        asset = session.asset(asset_id)
         values = {k: str(val) for k, val in resolved.settings.to_dict().items()}
         warnings: tuple[str, ...] = ()
-        summary = ""
-        image = session.committed.starting_image(session.asset(asset_id).starting_image_id)
-        regions = dict(image.regions) if image else None
-        if "movie_directions" not in self.field_errors and resolved.settings.model in session.runner.registry:
-            backend = session.runner.registry.get(resolved.settings.model)
-            try:
-                warnings = tuple(backend.check(resolved.settings, regions))
-            except (
-                WorkbenchError
-            ) as exc:  # e.g. a hosted model whose token is not set: say so before Regenerate
-                warnings = (exc.message,)
-            describe = getattr(backend, "describe", None)  # optional: models that can explain their reading
-            if callable(describe):
-                with contextlib.suppress(WorkbenchError):
-                    summary = str(describe(resolved.settings, regions))
+        plan = ""
+        if "movie_directions" not in self.field_errors:
+            warnings, plan = self._check(resolved.settings, asset.starting_image_id)
         problem = None
-        if thumb is None:
-            asset = session.asset(asset_id)
+        if summary.thumbnail_url is None:
             problem = (
                 "This segment never had a starting image."
                 if asset.starting_image_id is None
@@ -349,18 +502,45 @@ class ReviewWorkbench(v.Container):
             )
         return EditorState(
             asset_id=asset_id,
-            title=session.asset(asset_id).title,
+            title=asset.title,
             values=values,
             sources=resolved.provenance,
-            models=session.runner.registry.infos(),
+            models=self._models,
             warnings=warnings,
-            plan_summary=summary,
-            image_url=thumb,
+            plan_summary=plan,
+            image_url=summary.thumbnail_url,
             image_problem=problem,
-            busy=session.active_job(asset_id) is not None,
+            busy=session.busy(asset_id),
             errors=dict(self.field_errors),
-            has_draft=not session.draft(asset_id).is_empty(),
+            has_draft=summary.has_draft,
+            same_as_committed=session.same_as_committed(asset_id),
+            conflicts=session.conflicts(asset_id),
         )
+
+    def _check(self, settings: Any, image_id: str | None) -> tuple[tuple[str, ...], str]:
+        """The model's warnings and plan for these settings (cached: re-renders with the same settings are free)."""
+        key = (settings, image_id)
+        if self._check_cache is not None and self._check_cache[0] == key:
+            return self._check_cache[1]
+        registry = self.session.runner.registry
+        warnings: tuple[str, ...] = ()
+        plan = ""
+        if settings.model in registry:
+            backend = registry.get(settings.model)
+            image = self.session.committed.starting_image(image_id)
+            regions = dict(image.regions) if image else None
+            try:
+                warnings = tuple(backend.check(settings, regions))
+            except (
+                WorkbenchError
+            ) as exc:  # e.g. a hosted model whose token is not set: say so before Regenerate
+                warnings = (exc.message,)
+            describe = getattr(backend, "describe", None)  # optional: models that can explain their reading
+            if callable(describe):
+                with contextlib.suppress(WorkbenchError):
+                    plan = str(describe(settings, regions))
+        self._check_cache = (key, (warnings, plan))
+        return warnings, plan
 
     def preview_take(self) -> Take | None:
         return self.dialog.take if self.dialog.is_open else None
