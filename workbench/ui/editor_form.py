@@ -19,6 +19,7 @@ from workbench.domain.models import SettingSource
 from workbench.errors import REGENERATE_STARTING_IMAGE
 from workbench.generation.base import BackendInfo
 from workbench.ui.image_upload import ImageUpload
+from workbench.ui.storyboard_view import StoryboardView
 
 __all__ = ["EditorForm", "EditorState"]
 
@@ -165,6 +166,7 @@ class EditorForm(v.Card):
             widget.observe(lambda change, name=name: self._changed(name, change["new"]), "v_model")
         self.warnings = v.Html(tag="div", class_="wb-warnings", children=[])
         self.plan = v.Html(tag="div", class_="wb-plan text-caption mb-2", children=[])
+        self.storyboard = StoryboardView()
         self.conflict_panel = v.Html(tag="div", class_="wb-conflicts", children=[])
         self.keep_btn = v.Btn(
             size="small",
@@ -202,7 +204,16 @@ class EditorForm(v.Card):
         self.upload = ImageUpload(on_upload=on_upload, on_refused=on_refused)
         fields = [
             v.Row(children=[
-                v.Col(cols=12, children=[self.directions, self.sources["movie_directions"], self.warnings, self.plan]),
+                v.Col(
+                    cols=12,
+                    children=[
+                        self.directions,
+                        self.sources["movie_directions"],
+                        self.warnings,
+                        self.plan,
+                        self.storyboard,
+                    ],
+                ),
                 v.Col(cols=12, children=[self.model, self.sources["model"]]),
                 # Two per row: the editor shares the width with the player (and JupyterLab's side panels),
                 # so breakpoints on the window's width would squeeze labels and values into "1…".

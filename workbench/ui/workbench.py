@@ -69,6 +69,12 @@ _STATUS_LINE = {
 }
 
 
+#: Seconds of quiet typing before the storyboard is drawn.
+STORYBOARD_DELAY_S = 0.3
+#: Storyboards kept for settings seen before (each about 100 kB).
+STORYBOARDS_KEPT = 32
+
+
 class ReviewWorkbench(v.Container):
     def __init__(
         self,
@@ -94,6 +100,8 @@ class ReviewWorkbench(v.Container):
         self._dirty_media = False
         self._values_too = False
         self._check_cache: tuple[Any, tuple[tuple[str, ...], str]] | None = None
+        self._storyboard_handle: asyncio.TimerHandle | None = None
+        self._storyboards: dict[tuple[Any, ...], bytes | None] = {}
         #: Renders done, by part (for tests and the scale benchmark: work must follow what changed).
         self.renders = {"table": 0, "editor": 0, "media": 0}
 
@@ -464,6 +472,7 @@ class ReviewWorkbench(v.Container):
         )
         self.editor.render(state, values_too=values_too, only=only)
         self.renders["editor"] += 1
+        self._schedule_storyboard()
 
     def _render_media(self) -> None:
         """The selected segment's committed player, takes and status line."""
@@ -541,6 +550,57 @@ class ReviewWorkbench(v.Container):
                     plan = str(describe(settings, regions))
         self._check_cache = (key, (warnings, plan))
         return warnings, plan
+
+    def _schedule_storyboard(self) -> None:
+        """Draw the selected segment's storyboard once typing pauses, off the event loop (drawn boards are kept,
+        so going back to earlier settings shows one at once)."""
+        if self._storyboard_handle is not None:
+            self._storyboard_handle.cancel()
+            self._storyboard_handle = None
+        key = self._storyboard_key()
+        if key is None:
+            self.editor.storyboard.show(None)
+            return
+        if key in self._storyboards:
+            self.editor.storyboard.show(self._storyboards[key])
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a script building widgets): nothing to schedule on
+        self._storyboard_handle = loop.call_later(STORYBOARD_DELAY_S, self._draw_storyboard, key)
+
+    def _storyboard_key(self) -> tuple[Any, ...] | None:
+        if self.selected is None or "movie_directions" in self.field_errors:
+            return None
+        session = self.session
+        settings = session.effective(self.selected).settings
+        registry = session.runner.registry
+        backend = registry.get(settings.model) if settings.model in registry else None
+        image = session.committed.starting_image(session.asset(self.selected).starting_image_id)
+        if image is None or not callable(getattr(backend, "storyboard", None)):
+            return None
+        return (settings, image.id, image.path, tuple(sorted(image.regions.items())))
+
+    def _draw_storyboard(self, key: tuple[Any, ...]) -> None:
+        self._storyboard_handle = None
+        settings, _image_id, image_path, regions = key
+        backend = self.session.runner.registry.get(settings.model)
+        path = self.session.store.media_path(image_path)
+
+        async def draw() -> None:
+            loop = asyncio.get_running_loop()
+            try:
+                png = await loop.run_in_executor(None, backend.storyboard, settings, path, dict(regions))
+            except WorkbenchError:
+                png = None
+            self._storyboards[key] = png
+            while len(self._storyboards) > STORYBOARDS_KEPT:
+                self._storyboards.pop(next(iter(self._storyboards)))
+            if self._storyboard_key() == key:  # still what the editor shows
+                self.editor.storyboard.show(png)
+
+        self._spawn(draw())
 
     def preview_take(self) -> Take | None:
         return self.dialog.take if self.dialog.is_open else None
