@@ -15,15 +15,14 @@ from workbench.ui import ReviewWorkbench
 from workbench.ui.workbench import STORYBOARD_DELAY_S
 
 
-async def _shown(wb: ReviewWorkbench, previous: bytes | None = None, timeout: float = 10.0) -> bytes:
-    """Wait until the editor shows a storyboard other than ``previous``."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        shown = wb.editor.storyboard.shown
-        if shown is not None and shown != previous:
-            return shown
-        await asyncio.sleep(0.05)
-    raise AssertionError("no storyboard was drawn")
+async def _shown(wb: ReviewWorkbench, previous: bytes | None = None) -> bytes:
+    """Wait (up to 10 s) until the editor shows a storyboard other than ``previous``."""
+    async with asyncio.timeout(10):
+        while True:
+            shown = wb.editor.storyboard.shown
+            if shown is not None and shown != previous:
+                return shown
+            await asyncio.sleep(0.05)
 
 
 async def test_storyboard_follows_the_directions_after_typing_pauses(demo_store) -> None:
