@@ -62,3 +62,19 @@ async def test_no_storyboard_without_a_starting_image(demo_store) -> None:
         assert wb.editor.storyboard.shown is None and wb.editor.storyboard.style_ == "display:none"
     finally:
         await runner.shutdown()
+
+
+async def test_what_the_image_does_to_the_plan_is_said_before_rendering(demo_store) -> None:
+    runner = Runner(demo_store)
+    try:
+        session = LectureSession(runner, DEMO_LECTURE_ID, media_base_url="/files/demo/")
+        wb = ReviewWorkbench(session, refresh_delay_s=0.0)
+        wb.select("seg-02")
+        first = await _shown(wb)
+        assert wb.editor.storyboard.notes == ()
+        wb.edit("movie_directions", "zoom out to reveal the whole slide, then tilt up")
+        await _shown(wb, first)
+        notes = " ".join(wb.editor.storyboard.notes)
+        assert "no room for a tilt up" in notes and "whole slide is in view" in notes
+    finally:
+        await runner.shutdown()

@@ -101,7 +101,7 @@ class ReviewWorkbench(v.Container):
         self._values_too = False
         self._check_cache: tuple[Any, tuple[tuple[str, ...], str]] | None = None
         self._storyboard_handle: asyncio.TimerHandle | None = None
-        self._storyboards: dict[tuple[Any, ...], bytes | None] = {}
+        self._storyboards: dict[tuple[Any, ...], tuple[bytes | None, tuple[str, ...]]] = {}
         #: Renders done, by part (for tests and the scale benchmark: work must follow what changed).
         self.renders = {"table": 0, "editor": 0, "media": 0}
 
@@ -562,7 +562,7 @@ class ReviewWorkbench(v.Container):
             self.editor.storyboard.show(None)
             return
         if key in self._storyboards:
-            self.editor.storyboard.show(self._storyboards[key])
+            self.editor.storyboard.show(*self._storyboards[key])
             return
         try:
             loop = asyncio.get_running_loop()
@@ -584,21 +584,30 @@ class ReviewWorkbench(v.Container):
 
     def _draw_storyboard(self, key: tuple[Any, ...]) -> None:
         self._storyboard_handle = None
-        settings, _image_id, image_path, regions = key
+        settings, image_id, image_path, regions = key
         backend = self.session.runner.registry.get(settings.model)
         path = self.session.store.media_path(image_path)
+        image = self.session.committed.starting_image(image_id)
+        size = (image.width, image.height) if image is not None else None
+
+        def plan() -> tuple[bytes | None, tuple[str, ...]]:
+            """The board, and what the image's size does to the plan (a move with no room to be seen…)."""
+            png = backend.storyboard(settings, path, dict(regions))
+            limits = getattr(backend, "path_warnings", None)
+            notes = tuple(limits(settings, dict(regions), size)) if callable(limits) and size else ()
+            return png, notes
 
         async def draw() -> None:
             loop = asyncio.get_running_loop()
             try:
-                png = await loop.run_in_executor(None, backend.storyboard, settings, path, dict(regions))
+                drawn = await loop.run_in_executor(None, plan)
             except WorkbenchError:
-                png = None
-            self._storyboards[key] = png
+                drawn = (None, ())
+            self._storyboards[key] = drawn
             while len(self._storyboards) > STORYBOARDS_KEPT:
                 self._storyboards.pop(next(iter(self._storyboards)))
             if self._storyboard_key() == key:  # still what the editor shows
-                self.editor.storyboard.show(png)
+                self.editor.storyboard.show(*drawn)
 
         self._spawn(draw())
 
