@@ -27,7 +27,7 @@ def replicate_prediction(
     """https://replicate.com/docs/reference/http#predictions.get"""
     return {
         "id": pid,
-        "model": "wavespeedai/wan-2.1-i2v-480p",
+        "model": "acme/lecture-i2v",
         "version": "5a8f1c",
         "input": {"prompt": "…"},
         "logs": logs,
