@@ -9,6 +9,7 @@ counted from the server's own log (``starting prediction`` with the prediction i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -261,3 +262,42 @@ class CogServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ScriptedBackend:
+    """A video model for ``workbench serve`` in tests: the cog predictor's behaviour (``sleep:N`` prompts,
+    a slow ``setup()``), with a real clip of the asked shape as its output."""
+
+    def __init__(self, setup_s: float = 0.0) -> None:
+        from workbench.generation.base import BackendInfo
+
+        self.info = BackendInfo(name="scripted", label="Scripted test model")
+        self.setup_s = setup_s
+
+    async def setup(self) -> None:
+        await asyncio.sleep(self.setup_s)
+
+    def check(self, settings, regions=None) -> tuple[str, ...]:
+        return ()
+
+    async def generate(self, request, progress):
+        import re
+
+        from workbench.generation.base import GenerationResult, Progress
+
+        settings = request.settings
+        match = re.match(r"sleep:([0-9.]+)", settings.movie_directions)
+        work = float(match.group(1)) if match else 0.2
+        steps = max(1, min(20, int(work * 4)))
+        for step in range(steps):
+            await asyncio.sleep(work / steps)
+            progress(Progress((step + 1) / steps, f"step {step + 1}/{steps}"))
+        data = mp4_bytes(
+            settings.duration_s, settings.fps, settings.resolution.width, settings.resolution.height
+        )
+        await asyncio.to_thread(Path(request.output_path).write_bytes, data)
+        frames = round(settings.duration_s * settings.fps)
+        return GenerationResult(
+            Path(request.output_path), frames, float(settings.fps), settings.resolution.width,
+            settings.resolution.height, "h264", len(data),
+        )  # fmt: skip

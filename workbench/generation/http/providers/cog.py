@@ -167,11 +167,12 @@ class Cog(ProviderAPI):
         headers: Mapping[str, str],
         *,
         request_timeout: httpx.Timeout | None = None,
+        running: str | None = None,
     ) -> httpx.Response:
         """PUT the prediction; 409 (busy) and 503 (loading) are waited out, unreachable servers retried a
-        few times. Returns the response (read in full unless it is an event stream)."""
+        few times. Returns the response, read in full. ``running``: the words to say once a retry after a
+        wait goes out (a synchronous PUT is the run itself)."""
         busy = BusyWait()
-        started, said = time.monotonic(), -_SAY_EVERY_S
         connect_failures = 0
         while True:
             try:
@@ -187,21 +188,11 @@ class Cog(ProviderAPI):
                     ) from None
                 await self._sleep(busy.next_delay())
                 continue
-            if response.status_code == 409:
-                waited = time.monotonic() - started
-                if waited - said >= _SAY_EVERY_S:
-                    said = waited
-                    self.notify(
-                        JobStatus(
-                            JobState.QUEUED,
-                            message=f"Waiting for a free slot on {self._where}: it is busy with other work "
-                            f"(waited {waited:.0f} s).",
-                        )
-                    )
-                await self._sleep(busy.next_delay())
-                continue
-            if response.status_code == 503:
-                await self._wait_until_ready()
+            if response.status_code in (409, 503):
+                # Nothing was started. Wait until the server says it has room (or has loaded), then try again.
+                await (self._wait_for_slot() if response.status_code == 409 else self._wait_until_ready())
+                if running is not None:
+                    self.notify(JobStatus(JobState.RUNNING, message=running))
                 continue
             if response.status_code == 422:
                 raise BackendError(
@@ -359,9 +350,12 @@ class Cog(ProviderAPI):
         """The one synchronous PUT; coglet's probe reports progress meanwhile."""
         wait = httpx.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.request_timeout_s))
         headers = {"Accept": "text/event-stream"} if self._streams else {}
-        put = asyncio.ensure_future(self._send_create(job_id, inputs, headers, request_timeout=wait))
+        running = self._running_words()
+        put = asyncio.ensure_future(
+            self._send_create(job_id, inputs, headers, request_timeout=wait, running=running)
+        )
         try:
-            yield JobStatus(JobState.RUNNING, message=self._running_words())
+            yield JobStatus(JobState.RUNNING, message=running)
             while not put.done():
                 done, _ = await asyncio.wait({put}, timeout=poll_interval_s)
                 if done or self.facts is None or self.facts.probe is None:
@@ -377,7 +371,9 @@ class Cog(ProviderAPI):
                 raise problem from None
             if response.status_code == 406:
                 # This model cannot stream (nothing was started): the plain synchronous PUT.
-                put = asyncio.ensure_future(self._send_create(job_id, inputs, {}, request_timeout=wait))
+                put = asyncio.ensure_future(
+                    self._send_create(job_id, inputs, {}, request_timeout=wait, running=running)
+                )
                 response = await put
             if "text/event-stream" in response.headers.get("content-type", ""):
                 status, logs = None, ""
@@ -469,8 +465,28 @@ class Cog(ProviderAPI):
             return {**data, "status": data.get("status") or ("STARTING" if reply.status == 503 else "READY")}
         raise AssertionError("unreachable")
 
+    async def _wait_for_slot(self) -> None:
+        """After a 409: wait (saying so every ten seconds) until the server stops saying it is busy."""
+        busy, started, said = BusyWait(), time.monotonic(), -_SAY_EVERY_S
+        while True:
+            waited = time.monotonic() - started
+            if waited - said >= _SAY_EVERY_S:
+                said = waited
+                self.notify(
+                    JobStatus(
+                        JobState.QUEUED,
+                        message=f"Waiting for a free slot on {self._where}: it is busy with other work "
+                        f"(waited {waited:.0f} s).",
+                    )
+                )
+            await self._sleep(busy.next_delay())
+            health = await self._wait_until_ready()
+            if str(health.get("status", "")).upper() != "BUSY":
+                return
+
     async def _wait_until_ready(self) -> Mapping[str, Any]:
-        """The health document once the model has loaded; waits (and says so) while it loads."""
+        """The health document once the model has loaded; waits (saying so every ten seconds) while it loads,
+        as long as the job's timeout allows."""
         busy, started, said = BusyWait(), time.monotonic(), -_SAY_EVERY_S
         while True:
             health = await self._health()
