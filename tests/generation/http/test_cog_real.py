@@ -167,7 +167,9 @@ async def test_a_slot_busy_for_longer_than_60_s_is_waited_for_then_used_once(box
         assert record.status is JobStatus.AWAITING_REVIEW, (box.name, record.error)
         assert time.monotonic() - started >= LONG_WAIT_S - 2, box.name
         assert box.runs()[record.provider_job_id] == 1, box.name
-        waited = [int(m.rsplit("(waited ", 1)[1].split(" ")[0]) for m in messages if "busy with other work" in m]
+        waited = [
+            int(m.rsplit("(waited ", 1)[1].split(" ")[0]) for m in messages if "busy with other work" in m
+        ]
         assert waited and max(waited) >= 40, (box.name, messages)  # said while waiting, not only at the start
 
     await asyncio.gather(*(scenario(box) for box in boxes.values()))
