@@ -247,8 +247,6 @@ class _Generation:
         self._last: tuple[float, str] | None = None
         self._state: JobState | None = None
         self._state_since = time.perf_counter()
-        #: The job reached a running state at least once (timeouts then say it was cancelled there).
-        self._ran = False
 
     # -- the steps -----------------------------------------------------------------------------------------
 
@@ -272,7 +270,7 @@ class _Generation:
                         result = await self._generate(partial, output)
                 except TimeoutError:
                     await self._cancel_remote()
-                    if self._state in (None, JobState.QUEUED) and not self._ran:
+                    if self._state in (None, JobState.QUEUED):
                         waited = self._last[1] if self._last else "waiting"
                         raise BackendError(
                             f"{self.label} did not start the job within {self.spec.timeout_s:g} s (last: "
@@ -589,8 +587,6 @@ class _Generation:
             self._state, self._state_since = status.state, now
         if status.predict_s is not None:
             self.timings["predict_s"] = round(status.predict_s, 4)
-        if status.state is not JobState.QUEUED:
-            self._ran = True
         if status.state is JobState.QUEUED:
             self._report(0.02, status.message or f"Queued at {self.label}…")
         elif status.state is JobState.RUNNING:
