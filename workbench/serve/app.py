@@ -7,7 +7,7 @@ Guards, in the order a request meets them:
    never read into memory (the connection is then closed).
 2. **The size** is checked against ``Content-Length`` before reading, and counted while reading a chunked
    body: over :data:`MAX_BODY_BYTES` is a 413.
-3. **The shape**: not JSON → 415/422; nested deeper than :data:`MAX_JSON_DEPTH` → 422 (never a 500 with a
+3. **The shape**: not JSON → 422; nested deeper than :data:`MAX_JSON_DEPTH` → 422 (never a 500 with a
    ``RecursionError``).
 
 Every answer is JSON, unknown paths included (404), and a 405 lists the allowed methods in ``Allow``.
@@ -177,9 +177,7 @@ class _Body(_Json):
                     422, _loc_error(["body"], f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
                 )
             else:
-                self.reply(
-                    415 if raw[:1] not in b"{[" else 422, _loc_error(["body"], "the body is not valid JSON")
-                )
+                self.reply(422, _loc_error(["body"], "the body is not valid JSON"))
             return None
         if _depth(body) > MAX_JSON_DEPTH:
             self.reply(

@@ -14,7 +14,7 @@ from typing import Any
 from workbench.domain import defaults
 from workbench.serve.webhooks import EVENTS
 
-__all__ = ["ID_PATTERN", "INPUT_SCHEMA", "MAX_ID_LENGTH", "openapi_document"]
+__all__ = ["ID_PATTERN", "INPUT_SCHEMA", "MAX_ID_LENGTH", "REQUEST_SCHEMA", "openapi_document"]
 
 #: Prediction ids: what Cog clients send (Cog recommends 26 lowercase characters; uuids and ours fit too).
 ID_PATTERN = r"^[A-Za-z0-9_.-]{1,128}$"
@@ -39,8 +39,7 @@ INPUT_SCHEMA: dict[str, Any] = {
             "type": "string",
             "minLength": 1,
             "maxLength": defaults.MAX_DIRECTIONS_CHARS,
-            "pattern": r"\S",
-            "description": "The movie directions.",
+            "description": "The movie directions (blank ones fail the prediction).",
             "x-order": 1,
         },
         "duration_s": {
@@ -78,6 +77,27 @@ INPUT_SCHEMA: dict[str, Any] = {
     },
 }
 
+
+def _request(input_schema: Any, events: Any) -> dict[str, Any]:
+    return {
+        "title": "PredictionRequest",
+        "type": "object",
+        "required": ["input"],
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
+            "input": input_schema,
+            "created_at": {"type": "string", "format": "date-time"},
+            "context": {"type": "object", "additionalProperties": {"type": "string"}},
+            "output_file_prefix": {"type": "string"},
+            "webhook": {"type": "string", "format": "uri", "minLength": 1, "maxLength": 65536},
+            "webhook_events_filter": {"type": "array", "items": events, "default": list(EVENTS)},
+        },
+    }
+
+
+#: The whole request, references resolved: what the server validates a request body against.
+REQUEST_SCHEMA = _request(INPUT_SCHEMA, {"type": "string", "enum": list(EVENTS)})
+
 _NULLABLE_STRING = {"type": "string", "nullable": True}
 _NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 
@@ -93,7 +113,6 @@ def _responses(codes: dict[str, tuple[str, str]]) -> dict[str, Any]:
 _ERRORS = {
     "401": ("A valid 'Authorization: Bearer <token>' header is required", "Error"),
     "413": ("The request body is larger than the server accepts", "Error"),
-    "415": ("The request body is not JSON", "Error"),
     "422": ("Validation error", "HTTPValidationError"),
 }
 
@@ -125,6 +144,11 @@ def _prediction_operation(summary: str, operation_id: str, *, with_id: bool) -> 
             "503": ("The model is still loading; nothing was started", "Error"),
         }
     )
+    if with_id:
+        responses["404"] = {
+            "description": "The path is not a prediction id (1-128 letters, digits, '.', '_' or '-')",
+            "content": _json("Error"),
+        }
     responses["200"]["content"]["text/event-stream"] = {"schema": {"type": "string"}}
     return {
         "summary": summary,
@@ -218,24 +242,9 @@ def _schemas() -> dict[str, Any]:
             "enum": ["starting", "processing", "succeeded", "canceled", "failed"],
         },
         "WebhookEvent": {"title": "WebhookEvent", "type": "string", "enum": list(EVENTS)},
-        "PredictionRequest": {
-            "title": "PredictionRequest",
-            "type": "object",
-            "required": ["input"],
-            "properties": {
-                "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
-                "input": {"$ref": "#/components/schemas/Input"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "context": {"type": "object", "additionalProperties": {"type": "string"}},
-                "output_file_prefix": {"type": "string"},
-                "webhook": {"type": "string", "format": "uri", "minLength": 1, "maxLength": 65536},
-                "webhook_events_filter": {
-                    "type": "array",
-                    "items": {"$ref": "#/components/schemas/WebhookEvent"},
-                    "default": list(EVENTS),
-                },
-            },
-        },
+        "PredictionRequest": _request(
+            {"$ref": "#/components/schemas/Input"}, {"$ref": "#/components/schemas/WebhookEvent"}
+        ),
         "PredictionResponse": {
             "title": "PredictionResponse",
             "type": "object",

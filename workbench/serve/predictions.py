@@ -34,7 +34,7 @@ from workbench.errors import WorkbenchError
 from workbench.generation.base import GenerationRequest, Progress, VideoBackend
 from workbench.serve.destinations import DestinationPolicy, RefusedDestination
 from workbench.serve.fetch import fetch_image
-from workbench.serve.openapi import INPUT_SCHEMA
+from workbench.serve.openapi import INPUT_SCHEMA, REQUEST_SCHEMA
 from workbench.serve.webhooks import EVENTS, WebhookSender
 
 __all__ = ["BusyError", "InputError", "LoadingError", "Prediction", "PredictionService"]
@@ -46,7 +46,7 @@ REPLAY_EVENTS = 1024
 #: How long a finished prediction stays available to a repeated PUT (or a GET).
 KEEP_FINISHED_S = 600.0
 _ACTIVE = ("starting", "processing")
-_INPUT_VALIDATOR = jsonschema.Draft7Validator(INPUT_SCHEMA)
+_REQUEST_VALIDATOR = jsonschema.Draft7Validator(REQUEST_SCHEMA)
 
 
 class InputError(Exception):
@@ -245,21 +245,13 @@ class PredictionService:
 
     def _validate(self, body: Mapping[str, Any]) -> tuple[dict[str, Any], str | None, tuple[str, ...]]:
         """The request's input, webhook and webhook events; :class:`InputError` (422) if the schema says no."""
-        raw = body.get("input")
-        if not isinstance(raw, Mapping):
-            raise InputError.at(["body", "input"], "field required (a JSON object of the model's inputs)")
-        errors = sorted(_INPUT_VALIDATOR.iter_errors(raw), key=lambda e: list(e.path))
+        errors = sorted(_REQUEST_VALIDATOR.iter_errors(dict(body)), key=lambda e: [str(p) for p in e.path])
         if errors:
             raise InputError([_detail(error) for error in errors[:20]])
         webhook = body.get("webhook")
-        if webhook is not None and (
-            not isinstance(webhook, str) or not webhook.startswith(("http://", "https://"))
-        ):
+        if webhook is not None and not str(webhook).startswith(("http://", "https://")):
             raise InputError.at(["body", "webhook"], "must be an http(s) URL")
-        events = body.get("webhook_events_filter", list(EVENTS))
-        if not isinstance(events, list) or not all(e in EVENTS for e in events):
-            raise InputError.at(["body", "webhook_events_filter"], f"must be a list of {', '.join(EVENTS)}")
-        return dict(raw), webhook, tuple(events)
+        return dict(body["input"]), webhook, tuple(body.get("webhook_events_filter", EVENTS))
 
     def _settings(self, raw: Mapping[str, Any]) -> VideoSettings:
         settings = VideoSettings(
@@ -318,19 +310,20 @@ class PredictionService:
 
 
 def _detail(error: jsonschema.ValidationError) -> dict[str, Any]:
-    path = [str(part) for part in error.absolute_path]
+    """A FastAPI-style detail item: ``loc`` is ``["body", "input", name]`` for the model's inputs (the shape
+    ``cog predict`` reads), ``["body", field]`` for the rest of the request."""
+    path: list[str | int] = ["body", *error.absolute_path]
     if error.validator == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else "input"
-        return {"loc": ["body", "input", missing], "msg": "field required", "type": "value_error.missing"}
-    if error.validator == "additionalProperties":
+        return {"loc": [*path, missing], "msg": "field required", "type": "value_error.missing"}
+    if error.validator == "additionalProperties" and path[-1:] == ["input"]:
         extra = sorted(set(error.instance) - set(INPUT_SCHEMA["properties"]))
-        name = extra[0] if extra else "input"
         return {
-            "loc": ["body", "input", name],
+            "loc": [*path, extra[0] if extra else "input"],
             "msg": f"is not an input of this model (inputs: {', '.join(INPUT_SCHEMA['properties'])})",
             "type": "value_error.extra",
         }
-    return {"loc": ["body", "input", *(path or ["input"])], "msg": error.message[:300], "type": "value_error"}
+    return {"loc": path, "msg": error.message[:300], "type": "value_error"}
 
 
 class _LogLines:
