@@ -211,6 +211,7 @@ class PredictionService:
             prediction.webhook = WebhookSender(webhook, events, self.destinations)
         self.predictions[prediction_id] = prediction
         self.started_ids.append(prediction_id)
+        log.info("Starting prediction %s", prediction_id)
         prediction.task = asyncio.get_running_loop().create_task(self._run(prediction, raw_input))
         self.peak_running = max(self.peak_running, self.running)
         return prediction

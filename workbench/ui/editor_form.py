@@ -16,6 +16,7 @@ import ipywidgets as widgets
 from workbench.domain.models import SettingSource
 from workbench.errors import REGENERATE_STARTING_IMAGE
 from workbench.generation.base import BackendInfo
+from workbench.ui.model_inputs import ModelInputs
 
 __all__ = ["EditorForm", "EditorState"]
 
@@ -33,6 +34,8 @@ class EditorState:
     models: Sequence[BackendInfo]
     warnings: Sequence[str] = ()
     plan_summary: str = ""
+    #: The model's inputs that no setting fills, one line each (hosted models: from the model's schema).
+    extra_inputs: Sequence[str] = ()
     image_url: str | None = None
     image_problem: str | None = None
     busy: bool = False
@@ -146,6 +149,7 @@ class EditorForm(v.Card):
             widget.observe(lambda change, name=name: self._changed(name, change["new"]), "v_model")
         self.warnings = v.Html(tag="div", class_="wb-warnings", children=[])
         self.plan = v.Html(tag="div", class_="wb-plan text-caption mb-2", children=[])
+        self.model_inputs = ModelInputs()
         self.regenerate_btn = v.Btn(
             color="primary",
             prepend_icon="mdi-movie-refresh",
@@ -177,6 +181,7 @@ class EditorForm(v.Card):
                 v.Col(cols=6, md=3, children=[self.fps, self.sources["fps"]]),
                 v.Col(cols=6, children=[self.resolution, self.sources["resolution"]]),
                 v.Col(cols=6, children=[self.seed, self.sources["seed"]]),
+                v.Col(cols=12, children=[self.model_inputs]),
             ])
         ]  # fmt: skip
         super().__init__(
@@ -231,6 +236,7 @@ class EditorForm(v.Card):
                     for w in state.warnings
                 ]
                 self.plan.children = [f"Camera plan: {state.plan_summary}"] if state.plan_summary else []
+                self.model_inputs.show(state.extra_inputs)
                 self.regenerate_btn.disabled = state.busy or state.image_url is None or bool(state.errors)
                 self.regenerate_btn.loading = state.busy
                 self.cancel_btn.style_ = "" if state.busy else "display:none"

@@ -317,6 +317,7 @@ class ReviewWorkbench(v.Container):
         values = {k: str(val) for k, val in resolved.settings.to_dict().items()}
         warnings: tuple[str, ...] = ()
         summary = ""
+        extra_inputs: tuple[str, ...] = ()
         image = session.committed.starting_image(session.asset(asset_id).starting_image_id)
         regions = dict(image.regions) if image else None
         if "movie_directions" not in self.field_errors and resolved.settings.model in session.runner.registry:
@@ -331,6 +332,10 @@ class ReviewWorkbench(v.Container):
             if callable(describe):
                 with contextlib.suppress(WorkbenchError):
                     summary = str(describe(resolved.settings, regions))
+            extras = getattr(backend, "extra_inputs", None)  # optional: hosted models list their other inputs
+            if callable(extras):
+                with contextlib.suppress(WorkbenchError):
+                    extra_inputs = tuple(item.line for item in extras())
         problem = None
         if thumb is None:
             asset = session.asset(asset_id)
@@ -347,6 +352,7 @@ class ReviewWorkbench(v.Container):
             models=session.runner.registry.infos(),
             warnings=warnings,
             plan_summary=summary,
+            extra_inputs=extra_inputs,
             image_url=thumb,
             image_problem=problem,
             busy=session.active_job(asset_id) is not None,

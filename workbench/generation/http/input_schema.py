@@ -59,6 +59,11 @@ class ExtraInput:
             facts.append("required")
         return f"{self.name} ({', '.join(facts)})"
 
+    @property
+    def line(self) -> str:
+        """The summary, plus the value models.json sends (what the editor lists)."""
+        return self.summary if self.fixed is None else f"{self.summary}: models.json sends {self.fixed!r}"
+
 
 @dataclass(frozen=True)
 class InputSchema:
