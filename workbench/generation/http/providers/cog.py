@@ -96,10 +96,11 @@ class Cog(ProviderAPI):
     # -- before creating -------------------------------------------------------------------------------------
 
     async def prepare(self) -> None:
-        """Read the server (health, version, schema); wait while its model loads."""
-        health = await self._wait_until_ready()
+        """Read the server (health, version, schema) unless it was read moments ago; wait while its model
+        loads. (A server that starts loading later answers the create with 503, which is waited out too.)"""
         facts = cached_facts(self.spec.base_url)
         if facts is None:
+            health = await self._wait_until_ready()
             index = await self._document("", "reading the server's description")
             openapi = await self._document("openapi.json", "reading the model's input schema")
             facts = facts_from(index, health, openapi, where=self.spec.base_url)
@@ -134,6 +135,12 @@ class Cog(ProviderAPI):
         return self.facts is not None and self.facts.streaming and self.spec.mode != "sync"
 
     @property
+    def _creates_with_events(self) -> bool:
+        """``workbench serve`` never cancels a prediction whose client left, so the create itself can carry
+        its event stream (one request instead of two); a lost stream is re-joined like any other."""
+        return self._asynchronous and self.facts is not None and self.facts.kind == "workbench"
+
+    @property
     def _asynchronous(self) -> bool:
         """Create asynchronously and subscribe: only where a probe can re-join without starting a run."""
         return self._streams and self.facts is not None and self.facts.probe is not None
@@ -142,6 +149,10 @@ class Cog(ProviderAPI):
 
     async def create(self, inputs: dict[str, Any], key: str) -> Submitted:
         job_id = self.job_id_for(key)
+        if self._creates_with_events:
+            return Submitted(
+                job_id, JobStatus(JobState.QUEUED, message=f"Sending to {self._where}…"), started=False
+            )
         if not self._asynchronous:
             # The synchronous PUT *is* the prediction: :meth:`follow` sends it (once) and waits for its answer.
             return Submitted(
@@ -265,6 +276,10 @@ class Cog(ProviderAPI):
         sleep: Sleep,
         created: bool = True,
     ) -> AsyncIterator[JobStatus]:
+        if not created and self._creates_with_events:
+            async for status in self._create_with_events(job_id, inputs or {}):
+                yield status
+            return
         if self._asynchronous:
             async for status in self._subscribe(job_id, poll_interval_s):
                 yield status
@@ -323,23 +338,56 @@ class Cog(ProviderAPI):
                     f"{self._where} did not stream prediction {job_id} (HTTP {response.status_code}).",
                     retry_after=poll_interval_s,
                 )
-            if "text/event-stream" not in response.headers.get("content-type", ""):
-                await response.aread()
-                status = self._prediction(_json(response))  # a server that answered with the state instead
+            async for status in self._events(response, job_id):
                 yield status
-                if not status.state.done:
-                    raise TransientBackendError(
-                        f"{self._where} answered with prediction {job_id}'s state instead of its events.",
-                        retry_after=poll_interval_s,
+
+    async def _create_with_events(self, job_id: str, inputs: dict[str, Any]) -> AsyncIterator[JobStatus]:
+        """Create the prediction and read its events in one request; busy and loading are waited out."""
+        wait = httpx.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.request_timeout_s))
+        while True:
+            async with self.client.stream(
+                "PUT",
+                f"predictions/{job_id}",
+                json={"id": job_id, "input": inputs},
+                headers={"Accept": "text/event-stream"},
+                action=f"sending prediction {job_id}",
+                idempotent=True,
+                accept=(409, 422, 503),
+                request_timeout=wait,
+            ) as response:
+                if response.status_code in (409, 503):
+                    await response.aread()
+                elif response.status_code == 422:
+                    await response.aread()
+                    raise BackendError(
+                        f"{self._where} refused the inputs (HTTP 422): {provider_message(response)}. "
+                        "Check this model's inputs in models.json."
                     )
-                return
-            logs = ""
-            async for event in server_sent_events(response.aiter_lines()):
-                status, logs = self._from_event(event, logs)
-                if status is not None:
-                    yield status
-                    if status.state.done:
-                        return
+                else:
+                    async for status in self._events(response, job_id):
+                        yield status
+                    return
+            await (self._wait_for_slot() if response.status_code == 409 else self._wait_until_ready())
+
+    async def _events(self, response: httpx.Response, job_id: str) -> AsyncIterator[JobStatus]:
+        """A prediction's states from its event stream (or from a state a server sent instead of events)."""
+        if "text/event-stream" not in response.headers.get("content-type", ""):
+            await response.aread()
+            status = self._prediction(_json(response))
+            yield status
+            if not status.state.done:
+                raise TransientBackendError(
+                    f"{self._where} answered with prediction {job_id}'s state instead of its events.",
+                    retry_after=self.spec.poll_interval_s,
+                )
+            return
+        logs = ""
+        async for event in server_sent_events(response.aiter_lines()):
+            status, logs = self._from_event(event, logs)
+            if status is not None:
+                yield status
+                if status.state.done:
+                    return
         raise TransientBackendError(
             f"{self._where} closed the event stream before prediction {job_id} finished."
         )
