@@ -65,7 +65,8 @@ def fal_status(
     body: dict[str, Any] = {"status": status, "response_url": f"{FAL}/fal-ai/kling-video/requests/x"}
     if position is not None:
         body["queue_position"] = position
-    if logs or status == "COMPLETED":  # with ?logs=1 a finished request lists its logs (fal-client reads them)
+    # With ?logs=1 a finished request lists its logs too (fal-client reads them).
+    if logs or status == "COMPLETED":
         body["logs"] = [{"message": m, "level": "INFO", "source": "user", "timestamp": "…"} for m in logs]
     if status == "COMPLETED":
         body["metrics"] = {"inference_time": 41.5}

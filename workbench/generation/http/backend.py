@@ -55,13 +55,12 @@ from workbench.generation.base import (
     Progress,
     ProgressCallback,
 )
-from workbench.generation.http.cog_facts import cached_facts
 from workbench.generation.http.input_schema import (
     ExtraInput,
     InputSchema,
+    is_snapshot,
     load_schema_file,
     load_snapshot,
-    snapshot_for,
 )
 from workbench.generation.http.inputs import build_inputs, check_settings, expected_frames, output_fps
 from workbench.generation.http.output_check import UnreadableVideo, VideoFacts, inspect_video
@@ -74,7 +73,6 @@ from workbench.generation.http.providers.base import (
     Submitted,
     classify_failure,
 )
-from workbench.generation.http.providers.cog import Cog
 from workbench.generation.http.redaction import read_token, redact
 from workbench.generation.http.retrying import CallRetry
 from workbench.generation.http.spec import ModelSpec
@@ -195,10 +193,9 @@ class HttpVideoBackend:
             if self.spec.token_env and os.environ.get(self.spec.token_env, "").strip():
                 token = read_token(self.spec.token_env, model=self.spec.name, provider=self.api.label)
                 headers = self.api.auth_headers(token)
-            facts = Cog.facts_now(self.spec.base_url, headers) if wait else cached_facts(self.spec.base_url)
-            return None if facts is None else facts.schema
+            return self.api.published_schema(self.spec, headers, read_now=wait)
         try:
-            if snapshot_for(*source.split("/", 1)) == source:
+            if is_snapshot(source):
                 return load_snapshot(source)
             return load_schema_file(source)
         except (OSError, ValueError, KeyError) as exc:

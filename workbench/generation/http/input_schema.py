@@ -21,7 +21,15 @@ from typing import Any
 
 import jsonschema
 
-__all__ = ["ExtraInput", "InputSchema", "load_schema_file", "load_snapshot", "snapshot_for", "snapshots"]
+__all__ = [
+    "ExtraInput",
+    "InputSchema",
+    "is_snapshot",
+    "load_schema_file",
+    "load_snapshot",
+    "snapshot_for",
+    "snapshots",
+]
 
 _SNAPSHOTS = "schemas"
 #: ``$ref`` chains deeper than this are not followed (a hostile or broken document).
@@ -228,6 +236,12 @@ def snapshot_for(provider: str, model: str | None) -> str | None:
         if _snapshot_path(snapshot_id).is_file():
             return snapshot_id
     return None
+
+
+def is_snapshot(name: str) -> bool:
+    """Whether ``name`` is a packaged snapshot id (``provider/model``)."""
+    provider, _, model = name.partition("/")
+    return bool(model) and snapshot_for(provider, model) == name
 
 
 def snapshots() -> list[str]:

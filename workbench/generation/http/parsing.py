@@ -57,7 +57,7 @@ from urllib.parse import urlsplit
 from workbench.domain.defaults import DEFAULT_VIDEO_MODEL
 from workbench.domain.ids import ID_PATTERN
 from workbench.errors import ModelConfigError
-from workbench.generation.http.input_schema import snapshot_for
+from workbench.generation.http.input_schema import is_snapshot, snapshot_for
 from workbench.generation.http.providers import PROVIDERS, ProviderAPI
 from workbench.generation.http.spec import (
     CONFIG_NAME,
@@ -320,7 +320,7 @@ def _parse_schema(
         if api.name != "cog":
             ctx.fail(key, f"is 'server', which only Cog servers publish; {api.label} documents its inputs")
         return text
-    if snapshot_for(*text.split("/", 1)) == text:
+    if is_snapshot(text):
         return text
     path = Path(text).expanduser()
     if not path.is_absolute() and source is not None:

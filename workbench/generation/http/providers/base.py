@@ -112,6 +112,14 @@ class ProviderAPI:
     async def prepare(self) -> None:
         """Learn what the provider can do before anything is created (Cog: read the server). No-op here."""
 
+    @classmethod
+    def published_schema(
+        cls, spec: ModelSpec, headers: Mapping[str, str], *, read_now: bool
+    ) -> InputSchema | None:
+        """The input schema the provider itself publishes for ``spec``, without a job (``read_now``: it may
+        be fetched, briefly; otherwise only what is already known). Hosted providers publish none."""
+        return None
+
     def served_schema(self) -> InputSchema | None:
         """The input schema the provider itself published in :meth:`prepare` (Cog's ``/openapi.json``)."""
         return None

@@ -110,6 +110,11 @@ class Cog(ProviderAPI):
     def served_schema(self) -> InputSchema | None:
         return None if self.facts is None else self.facts.schema
 
+    @classmethod
+    def published_schema(cls, spec: Any, headers: Mapping[str, str], *, read_now: bool) -> InputSchema | None:
+        facts = cls.facts_now(spec.base_url, headers) if read_now else cached_facts(spec.base_url)
+        return None if facts is None else facts.schema
+
     def job_id_for(self, key: str) -> str:
         return key
 
