@@ -86,7 +86,7 @@ def _request(input_schema: Any, events: Any) -> dict[str, Any]:
         "properties": {
             "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
             "input": input_schema,
-            "created_at": {"type": "string", "format": "date-time"},
+            "created_at": {"type": "string", "description": "accepted and ignored, as Cog does"},
             "context": {"type": "object", "additionalProperties": {"type": "string"}},
             "output_file_prefix": {"type": "string"},
             "webhook": {"type": "string", "format": "uri", "minLength": 1, "maxLength": 65536},
