@@ -17,7 +17,7 @@ from tests.generation.http.cog_harness import openapi_schema
 from tests.generation.http.conftest import mp4_bytes, settings
 from tests.generation.http.provider_shapes import cog_prediction, sse
 from workbench.errors import BackendError, ModelConfigError
-from workbench.generation.http.cog_facts import _cache
+from workbench.generation.http.cog_facts import _cache, facts_from
 
 BOX = "http://127.0.0.1:5999"
 PREDICTION = rf"{BOX}/predictions/\w+"
@@ -189,3 +189,28 @@ async def test_a_job_that_never_got_a_slot_says_so_when_its_time_runs_out(
             BackendError, match=r"did not start the job within 1 s .*busy with other work.*nothing ran"
         ):
             await backend.generate(request_for(settings("box")), recorder)
+
+
+@pytest.mark.parametrize(
+    ("index", "health", "streaming", "expected"),
+    [
+        ({"cog_version": "0.14.12"}, {}, False, ("fastapi", False, False)),
+        ({"cog_version": "0.19.3"}, {"version": {"coglet": "0.19.3"}}, True, ("coglet", False, False)),
+        ({"cog_version": "0.23.1"}, {"version": {"coglet": "0.23.1"}}, False, ("coglet", False, True)),
+        ({"cog_version": "0.23.1"}, {"version": {"coglet": "0.23.1"}}, True, ("coglet", True, True)),
+        (
+            {"workbench": {"version": "0.1.0"}},
+            {"workbench": {"concurrency": 3}},
+            False,
+            ("workbench", True, True),
+        ),
+    ],
+)
+def test_what_each_server_generation_is_trusted_with(index, health, streaming, expected):
+    """Events only where the server streams them (coglet 0.21+ with @cog.streaming, workbench serve); the
+    re-joining probe only where it was measured safe (not FastAPI Cog, which validates before re-joining)."""
+    facts = facts_from(index, {"status": "READY", **health}, openapi_schema(streaming=streaming), where=BOX)
+    assert (facts.kind, facts.streaming, facts.probe is not None) == expected
+    assert facts.follows_after_restart == (expected[1] and expected[2])
+    if facts.kind == "workbench":
+        assert facts.slots == 3
