@@ -57,10 +57,12 @@ class ExtraInput:
         facts = [self.type]
         if self.choices:
             facts.append(" | ".join(str(c) for c in self.choices))
-        elif self.minimum is not None or self.maximum is not None:
-            low = "…" if self.minimum is None else f"{self.minimum:g}"
-            high = "…" if self.maximum is None else f"{self.maximum:g}"
-            facts.append(f"{low}–{high}")
+        elif self.minimum is not None and self.maximum is not None:
+            facts.append(f"{self.minimum:g}–{self.maximum:g}")
+        elif self.maximum is not None:
+            facts.append(f"at most {self.maximum:g}")
+        elif self.minimum is not None:
+            facts.append(f"at least {self.minimum:g}")
         if self.default is not None:
             facts.append(f"default {self.default!r}")
         if self.required:
