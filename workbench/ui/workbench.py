@@ -100,6 +100,7 @@ class ReviewWorkbench(v.Container):
         self._dirty_media = False
         self._values_too = False
         self._check_cache: tuple[Any, tuple[tuple[str, ...], str]] | None = None
+        self._extras: dict[str, tuple[str, ...]] = {}
         self._storyboard_handle: asyncio.TimerHandle | None = None
         self._storyboards: dict[tuple[Any, ...], tuple[bytes | None, tuple[str, ...]]] = {}
         #: Renders done, by part (for tests and the scale benchmark: work must follow what changed).
@@ -502,6 +503,7 @@ class ReviewWorkbench(v.Container):
         plan = ""
         if "movie_directions" not in self.field_errors:
             warnings, plan = self._check(resolved.settings, asset.starting_image_id)
+        extra_inputs = self._extra_inputs(resolved.settings.model)
         problem = None
         if summary.thumbnail_url is None:
             problem = (
@@ -517,6 +519,7 @@ class ReviewWorkbench(v.Container):
             models=self._models,
             warnings=warnings,
             plan_summary=plan,
+            extra_inputs=extra_inputs,
             image_url=summary.thumbnail_url,
             image_problem=problem,
             busy=session.busy(asset_id),
@@ -525,6 +528,18 @@ class ReviewWorkbench(v.Container):
             same_as_committed=session.same_as_committed(asset_id),
             conflicts=session.conflicts(asset_id),
         )
+
+    def _extra_inputs(self, model: str) -> tuple[str, ...]:
+        """The model's other inputs, one line each (hosted models list them; cached per model)."""
+        if model not in self._extras:
+            lines: tuple[str, ...] = ()
+            registry = self.session.runner.registry
+            extras = getattr(registry.get(model), "extra_inputs", None) if model in registry else None
+            if callable(extras):
+                with contextlib.suppress(WorkbenchError):
+                    lines = tuple(item.line for item in extras())
+            self._extras[model] = lines
+        return self._extras[model]
 
     def _check(self, settings: Any, image_id: str | None) -> tuple[tuple[str, ...], str]:
         """The model's warnings and plan for these settings (cached: re-renders with the same settings are free)."""
