@@ -28,23 +28,20 @@ move at all), so the same text and seed always give the same plan.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from workbench.generation.local import vocabulary as vocab
+from workbench.generation.local.clauses import Chunk, ChunkReader, place
 from workbench.generation.local.lexer import Lexeme, known_words, lex, normalise_regions, tokenise
 from workbench.generation.local.phrases import Phrase
 from workbench.generation.local.plan import (
     CameraPlan,
-    Easing,
     Focus,
     Move,
     MoveKind,
     Step,
 )
-from workbench.generation.local.steps import StepBuilder, last_group, merge_holds, resolve_kind
+from workbench.generation.local.steps import StepBuilder, last_group, merge_holds
 
 __all__ = ["describe_directions", "known_words"]
 
@@ -66,27 +63,6 @@ _CAMERA_CATEGORIES = frozenset(
         "dir_origin",
     }
 )
-#: "while …", "as …", "with …" after a comma join the step before; ", and …" starts the next one.
-_JOINING = frozenset(
-    {"while", "whilst", "as", "with", "meanwhile", "simultaneously", "at the same time", "at once"}
-)
-_EVERY = frozenset({"both", "together", "simultaneously", "at the same time", "at once"})
-_PRONOUNS = frozenset(vocab.PRONOUNS.split())
-_ARTICLES = frozenset({"the", "a", "an"})
-_CAMERA_WORDS = frozenset(vocab.CAMERA_SUBJECTS.split())
-_BARE_SIDES = frozenset(
-    f"{article}{side}" for article in ("", "the ") for side in ("left", "right", "top", "bottom")
-)
-_SIDES = frozenset({"left", "right", "up", "down"})
-_SIDE_TO_DIRECTION = {"left": "left", "right": "right", "top": "up", "bottom": "down"}
-
-
-@dataclass
-class _Chunk:
-    """The lexemes between two commas, "then"s or full stops."""
-
-    lexemes: list[Lexeme]
-    joiner: str  # "start" (of a sentence), "comma", "then", "after"
 
 
 class _Parser:
@@ -163,7 +139,13 @@ class _Parser:
         lead: Phrase | None = None  # a sentence-initial modifier chunk ("Slowly, the camera …")
         previous: list[Phrase] | None = None  # the step the last chunk added to
         for index, chunk in enumerate(chunks):
-            phrases, rest, together, everything = self._chunk(chunk)
+            reading = ChunkReader(chunk, self).read()
+            phrases, rest, together, everything = (
+                reading.phrases,
+                reading.rest,
+                reading.together,
+                reading.everything,
+            )
             if (
                 previous is not None
                 and chunk.joiner == "comma"
@@ -229,288 +211,6 @@ class _Parser:
         if first_after and len(self.steps) > steps_before + 1:
             self.steps.append(self.steps.pop(steps_before))
 
-    def _chunk(self, chunk: _Chunk) -> tuple[list[Phrase], Phrase | None, bool, bool]:
-        """Phrases of one chunk, leftover modifiers, whether it joins the previous step ("while …"), and
-        whether its modifiers qualify every move of that step ("both slowly")."""
-        phrases: list[Phrase] = []
-        current: Phrase | None = None
-        pending = Phrase()
-        mode = ""  # what the next place is: "target", "origin", "across", "revealing"
-        first = chunk.lexemes[0] if chunk.lexemes else None
-        together = first is not None and first.cat == "together" and first.text in _JOINING
-        otherwise = everything = negated = False
-        blocked: list[str] | None = None  # a clause a flat image cannot show: its warning, then its words
-        shake: int | None = None
-        subject: list[Lexeme] = []  # what comes before the first verb ("the arrow …", "the bullets …")
-        noun_subject = False  # the subject names a thing: a region, or an unknown word after an article
-        camera_subject = False
-        unknown_run: list[str] = []
-        name_run: list[str] = []  # an unmarked place after "on the …"
-        previous_cat = previous_text = ""
-
-        def unblock() -> None:
-            nonlocal blocked
-            if blocked is not None:
-                self._cannot_show(blocked)
-                blocked = None
-
-        def block(kind: str, head: str, reason: str) -> None:
-            nonlocal blocked, pending, subject, noun_subject, mode
-            unblock()
-            blocked = [kind, head, reason]
-            pending, subject, noun_subject, mode = Phrase(), [], False, ""
-            unknown_run.clear()
-            name_run.clear()
-
-        def flush() -> None:
-            nonlocal mode
-            if unknown_run:
-                self.unknown.append(" ".join(unknown_run))
-                unknown_run.clear()
-            if name_run:
-                self._unmarked_place(holder(), " ".join(name_run), mode)
-                name_run.clear()
-                mode = ""
-
-        def holder() -> Phrase:
-            return current if current is not None else pending
-
-        def start(phrase: Phrase) -> None:
-            nonlocal current, pending
-            if current is not None:
-                phrases.append(current)
-            phrase.absorb(pending)
-            current, pending = phrase, Phrase()
-
-        for index, lx in enumerate(chunk.lexemes):
-            cat = lx.cat
-            if cat not in ("unknown", "noun"):
-                flush()
-            if blocked is not None:
-                if cat not in ("together", "verb", "effect", "static", "fade", "impossible", "sep"):
-                    blocked.append(lx.text)  # part of what cannot be shown
-                    continue
-                unblock()
-            if cat == "negation":
-                negated = True
-                continue
-            if negated and cat != "filler":
-                negated = False
-                if cat in ("verb", "effect", "handheld", "impossible", "style", "static", "subject_motion"):
-                    continue  # "no shake", "without zooming": not asked for
-            if cat == "unknown":
-                if mode in ("target", "origin", "across", "revealing"):
-                    name_run.append(lx.text)
-                else:
-                    unknown_run.append(lx.text)
-                    if current is None:
-                        subject.append(lx)
-                        noun_subject = noun_subject or previous_text in _ARTICLES
-            elif cat in ("noun", "counter"):
-                if mode in ("target", "origin", "across", "revealing"):
-                    name_run.append(lx.text)  # "push in on the graph": a place the image does not mark
-                elif current is None:
-                    subject.append(lx)
-                    noun_subject = True
-            elif cat == "verb":
-                group = str(lx.value)
-                if (
-                    noun_subject
-                    and not camera_subject
-                    and group in ("roll", "move", "orbit", "rise", "lower")
-                ):
-                    block("subject", " ".join([*(x.text for x in subject), lx.text]), "")
-                    continue
-                if (
-                    current is not None
-                    and current.group is not None
-                    and (
-                        (current.group == "kenburns" and group == "zoom")
-                        or (mode and current.group == group)
-                        or (group == "move" and previous_cat in ("verb", "dir", "speed"))
-                    )
-                ):
-                    mode = ""
-                    continue  # "Ken Burns zoom", "rotate into a Dutch angle", "tracking shot moving left"
-                phrase = Phrase(group=group, words=[lx.text])
-                phrase.reference = previous_text in _ARTICLES and chunk.joiner == "comma"
-                start(phrase)
-                mode = ""
-            elif cat == "effect":
-                kind = str(lx.value)
-                if kind == "REVEAL" and current is not None and current.group is not None:
-                    mode = "revealing"  # "pulls back and reveals the diagram": where the move ends
-                    continue
-                phrase = Phrase(effect=kind, words=[lx.text])
-                places = [s.value for s in subject if isinstance(s.value, Focus)]
-                if places:
-                    phrase.target = places[-1]
-                start(phrase)
-                mode = ""
-            elif cat == "static":
-                if (current is not None and current.static) or (noun_subject and not camera_subject):
-                    continue  # "the slide itself stays still", "the text staying sharp": not a camera hold
-                start(Phrase(static=True, words=[lx.text]))
-            elif cat == "handheld":
-                level = _level_near(chunk.lexemes, index)
-                shake = level if level is not None else (shake if shake is not None else 0)
-            elif cat == "dir":
-                self._direction(str(lx.value), current, pending, phrases, lx)
-            elif cat in ("dir_target", "dir_origin"):
-                if current is None or not current.direction:
-                    self._direction(str(lx.value), current, pending, phrases, lx)
-                mode = "target" if cat == "dir_target" else "origin"
-            elif cat == "speed":
-                holder().speed = int(lx.value)  # type: ignore[call-overload]
-            elif cat == "amount":
-                holder().amount = lx.value  # type: ignore[assignment]
-            elif cat == "seconds":
-                value = float(lx.value)  # type: ignore[arg-type]
-                if value <= 0:
-                    self.warnings.append(f"A step of {lx.text} was ignored.")
-                else:
-                    holder().seconds = min(value, vocab.MAX_STEP_SECONDS)
-            elif cat == "easing":
-                holder().easing = lx.value  # type: ignore[assignment]
-            elif cat == "target":
-                mode = "target"
-                if lx.value:  # "settles on": ends gently
-                    holder().easing = holder().easing or Easing.EASE_OUT
-            elif cat == "origin":
-                mode = "origin"
-            elif cat == "across":
-                mode = "across"
-            elif cat == "revealing":
-                mode = "revealing"
-            elif cat == "frame_hint":
-                if holder().target is not None:
-                    holder().frame_target = True
-            elif cat == "one_by_one":
-                holder().one_by_one = True
-            elif cat == "focus":
-                focus = lx.value
-                assert isinstance(focus, Focus)
-                if lx.text not in _BARE_SIDES:  # "to the right" is a direction, not a place "it" can mean
-                    self.last_place = focus
-                if mode:
-                    phrase = holder()
-                    side = _SIDE_TO_DIRECTION.get(focus.name) if lx.text in _BARE_SIDES else None
-                    group = phrase.group or "move"
-                    if (
-                        mode == "target"
-                        and side
-                        and not phrase.direction
-                        and phrase.effect is None
-                        and (resolve_kind(group, side) not in (None, MoveKind.ZOOM))
-                    ):
-                        phrase.direction = side  # "pan to the left", "arc shot to the left around …"
-                    else:
-                        self._focus(phrase, focus, mode)
-                    mode = ""
-                elif current is None:
-                    subject.append(lx)  # "the bullets appear …", "the title slides in"
-                    noun_subject = True
-                elif current is not None and (current.effect is not None or previous_cat in ("verb", "dir")):
-                    self._focus(current, focus, "target")  # "highlight the diagram", "frame the title"
-                # otherwise it describes the picture ("with a blue title bar"): nothing to do
-            elif cat == "together":
-                camera_subject = False
-                if (
-                    current is not None
-                ):  # a subject named before "and" still stands ("the diagram … and is revealed")
-                    subject, noun_subject = [], False
-                if lx.text in _EVERY:
-                    everything = True
-                if current is not None:
-                    phrases.append(current)
-                    current = None
-                mode = ""
-            elif cat == "otherwise":
-                otherwise = True
-            elif cat == "fade":
-                self._fade(str(lx.value))
-            elif cat == "impossible":
-                block("impossible", lx.text, str(lx.value))
-            elif cat == "subject_motion":
-                if camera_subject and current is None:
-                    start(Phrase(group="move", words=[lx.text]))
-                    continue
-                block("subject", " ".join([*(x.text for x in subject), lx.text]), "")
-            elif cat == "style":
-                self.styles.append(lx.text)
-            elif cat == "filler":
-                if lx.text in _PRONOUNS and self.last_place is not None:
-                    if mode:
-                        self._focus(holder(), self.last_place, mode)
-                        mode = ""
-                    elif current is None:
-                        subject.append(dataclasses.replace(lx, cat="focus", value=self.last_place))
-                elif current is None and lx.text in _CAMERA_WORDS:
-                    camera_subject = True
-                    subject.clear()
-            if cat not in ("filler",):
-                previous_cat = cat
-            previous_text = lx.text
-        flush()
-        unblock()
-        if current is not None:
-            phrases.append(current)
-        if otherwise:
-            phrases = [p for p in phrases if not (p.static and p.handheld is None)]
-        if pending.direction and not pending.has_verb and (phrases or pending.direction in _SIDES):
-            pending.group = last_group(phrases)  # "pan left and up"; "ease down to the diagram" moves
-            phrases.append(pending)
-            pending = Phrase()
-        if shake is not None:
-            movers = [p for p in phrases if p.has_verb]
-            if movers:
-                for phrase in movers:
-                    phrase.handheld = shake
-            else:
-                handheld = Phrase(static=True, handheld=shake, words=["handheld"])
-                handheld.absorb(pending)
-                phrases.append(handheld)
-                pending = Phrase()
-        rest = pending if (pending.has_modifiers or pending.frame_target or pending.one_by_one) else None
-        return phrases, rest, together, everything
-
-    def _direction(
-        self, direction: str, current: Phrase | None, pending: Phrase, phrases: list[Phrase], lx: Lexeme
-    ) -> None:
-        if current is None:
-            if not pending.direction or (pending.direction == "out" and direction not in ("in", "out")):
-                pending.direction = direction  # "back left": "back" meant returning
-            return
-        if (
-            current.direction == "out"
-            and direction not in ("in", "out")
-            and current.group is not None
-            and vocab.GROUPS[current.group][0] is None
-        ):
-            current.direction = direction  # "roll back counter-clockwise"
-            return
-        if not current.direction:
-            if current.group is None:
-                return  # "the bullets appear in …": not a camera direction
-            current.direction = direction
-            return
-        if current.direction == direction or current.group is None:
-            return  # "zoom back out", "push in in"
-        # "tilt up, left": a second direction for the same verb family.
-        phrases.append(dataclasses.replace(current, words=list(current.words)))
-        current.direction = direction
-        current.target = current.origin = current.across = None
-
-    def _focus(self, phrase: Phrase, focus: Focus, mode: str) -> None:
-        if mode == "origin":
-            phrase.origin = focus
-        elif mode == "across":
-            phrase.across = focus
-        elif mode == "revealing":
-            phrase.target, phrase.frame_target = focus, True
-        else:
-            phrase.target = focus
-
     def _resolve_references(self, phrases: list[Phrase], previous: list[Phrase]) -> list[Phrase]:
         """Apply "the push fast, the crane slow" to the push and the crane of the step before."""
         out = []
@@ -542,7 +242,7 @@ class _Parser:
             ):
                 self.steps.remove(group)
 
-    def _unmarked_place(self, phrase: Phrase, name: str, mode: str) -> None:
+    def unmarked_place(self, phrase: Phrase, name: str, mode: str) -> None:
         """A place the image does not mark ("push in on the graph"): aim at the centre, and say so."""
         if self.regions_known:
             known = ", ".join(sorted({n for n, _ in self.regions.values()})) or "none"
@@ -550,9 +250,9 @@ class _Parser:
                 f"not understood: the region '{name}' is not marked on this image (known regions: {known}); "
                 "aiming at the centre."
             )
-        self._focus(phrase, Focus(name, 0.5, 0.5), mode or "target")
+        place(phrase, Focus(name, 0.5, 0.5), mode or "target")
 
-    def _cannot_show(self, blocked: list[str]) -> None:
+    def cannot_show(self, blocked: list[str]) -> None:
         """Warn about a clause a flat image cannot show, quoting all of it ([kind, head, reason, words…])."""
         kind, head, reason, *rest = blocked
         clause = " ".join([head, *rest])
@@ -576,7 +276,7 @@ class _Parser:
             short = text if len(text) <= 60 else text[:57].rstrip() + "…"
             self.notes.append(f"Read as a description of the picture, not of the camera: '{short}'.")
 
-    def _fade(self, which: str) -> None:
+    def fade(self, which: str) -> None:
         if which in ("in", "both") or (which == "" and not self.steps):
             self.fade_in = True
         if which in ("out", "both") or (which == "" and self.steps):
@@ -630,15 +330,15 @@ def _sentences(lexemes: list[Lexeme]) -> tuple[list[list[Lexeme]], list[bool]]:
     return [p for p, _ in kept], [h for _, h in kept]
 
 
-def _chunks(sentence: list[Lexeme]) -> list[_Chunk]:
+def _chunks(sentence: list[Lexeme]) -> list[Chunk]:
     """Split a sentence at commas, "then" and "after", remembering which of them came before each chunk."""
-    chunks: list[_Chunk] = []
+    chunks: list[Chunk] = []
     joiner = "start"
     current: list[Lexeme] = []
     for lx in sentence:
         if lx.cat in ("comma", "then", "after"):
             if current:
-                chunks.append(_Chunk(current, joiner))
+                chunks.append(Chunk(current, joiner))
                 current = []
                 joiner = {"comma": "comma", "then": "then", "after": "after"}[lx.cat]
             elif lx.cat != "comma" and chunks:
@@ -646,11 +346,11 @@ def _chunks(sentence: list[Lexeme]) -> list[_Chunk]:
             continue
         current.append(lx)
     if current:
-        chunks.append(_Chunk(current, joiner))
+        chunks.append(Chunk(current, joiner))
     return chunks
 
 
-def _participle(chunk: _Chunk) -> bool:
+def _participle(chunk: Chunk) -> bool:
     """The chunk's first verb is an -ing form ("zooming out", "tilting up")."""
     verb = next((lx for lx in chunk.lexemes if lx.cat == "verb"), None)
     return verb is not None and verb.text.split()[0].endswith("ing")
@@ -663,17 +363,6 @@ def _is_drift(phrase: Phrase) -> bool:
 
 def _only_effects(phrases: list[Phrase]) -> bool:
     return all(p.effect is not None for p in phrases)
-
-
-def _level_near(lexemes: list[Lexeme], index: int) -> int | None:
-    """The speed word right next to ``lexemes[index]`` ("subtle handheld", "handheld, very shaky")."""
-    for step in (-1, 1):
-        j = index + step
-        while 0 <= j < len(lexemes) and lexemes[j].cat == "filler":
-            j += step
-        if 0 <= j < len(lexemes) and lexemes[j].cat == "speed":
-            return int(lexemes[j].value)  # type: ignore[call-overload]
-    return None
 
 
 def describe_directions(
