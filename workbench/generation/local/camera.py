@@ -126,7 +126,8 @@ def plan_camera_path(
         k = _interpolate(keys, timed, bounds, index, float(p))
         amplitude = timed[index].step.handheld
         if amplitude:
-            shake.apply(k, geo, amplitude, i / fps)
+            span_s = (frame_count - 1) / fps
+            shake.apply(k, geo, amplitude, i / fps, bounds[index] * span_s, bounds[index + 1] * span_s)
         k.log_zoom = max(k.log_zoom, math.log(geo.cover_zoom(k.angle, k.yaw)))
         geo.clamp(k)
         vw, vh = geo.view_size(k)
@@ -186,7 +187,11 @@ def _interpolate(keys: list[Key], timed: list[Timed], bounds: np.ndarray, index:
 
 
 class _Shake:
-    """Handheld shake: a smooth random wander (three incommensurate sines per axis, phases by seed)."""
+    """Handheld shake: a smooth random wander (three incommensurate sines per axis, phases by seed).
+
+    The wander is pinned to zero at the step's first and last instant (the straight line between its values there
+    is taken off), so a shaky step still starts and ends exactly where the planner put it and its promised
+    movement is never eaten by the shake."""
 
     FREQS = (0.9, 1.7, 2.9)
 
@@ -203,11 +208,16 @@ class _Shake:
             / 1.8
         )
 
-    def apply(self, key: Key, geo: Geometry, amplitude: float, t: float) -> None:
+    def _pinned(self, axis: int, t: float, start: float, end: float) -> float:
+        u = 0.0 if end <= start else min(max((t - start) / (end - start), 0.0), 1.0)
+        line = self._signal(axis, start) * (1.0 - u) + self._signal(axis, end) * u
+        return self._signal(axis, t) - line
+
+    def apply(self, key: Key, geo: Geometry, amplitude: float, t: float, start: float, end: float) -> None:
         vw, vh = geo.view_size(key)
-        key.cx += amplitude * vw * self._signal(0, t)
-        key.cy += amplitude * vh * self._signal(1, t)
-        key.angle += amplitude * 25.0 * self._signal(2, t)
+        key.cx += amplitude * vw * self._pinned(0, t, start, end)
+        key.cy += amplitude * vh * self._pinned(1, t, start, end)
+        key.angle += amplitude * 25.0 * self._pinned(2, t, start, end)
 
 
 # -- fades --------------------------------------------------------------------------------------------------
