@@ -168,7 +168,7 @@ def test_the_cli_serves_on_a_free_port_and_stops_on_interrupt(tmp_path):
         assert json.loads(httpx.get(f"{url}/").text)["predictions_url"] == "/predictions"
     finally:
         process.send_signal(2)  # SIGINT, as Ctrl-C
-        assert process.wait(10) == 0
+        assert process.wait(60) == 0
 
 
 @pytest.fixture
