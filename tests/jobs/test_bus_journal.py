@@ -68,3 +68,27 @@ def test_a_batch_that_fails_on_the_disk_is_kept_for_the_next_flush(store, lectur
     assert store.events(job_id="job-c").empty
     bus.flush_now()
     assert list(store.events(job_id="job-c")["message"]) == ["Queued."]
+
+
+def test_a_disk_failure_while_writing_one_by_one_keeps_only_what_was_not_written(store, lecture) -> None:
+    bus = EventBus(store)
+    append = store.append_events
+    calls = {"single": 0}
+
+    def append_refusing_then_failing(rows):
+        if any(row["message"] == "bad" for row in rows):
+            raise ValueError("the store refuses this row")
+        if len(rows) == 1:
+            calls["single"] += 1
+            if calls["single"] == 2:  # the second event written alone meets a full disk
+                raise OSError("disk full")
+        return append(rows)
+
+    store.append_events = append_refusing_then_failing
+    for message in ("first", "bad", "second", "third"):
+        bus._unjournaled.append(Event(EventType.JOB_PROGRESS, "job-d", "lec", "seg-1", message))
+    with pytest.raises(OSError, match="disk full"):
+        bus.flush_now()
+    assert list(store.events(job_id="job-d")["message"]) == ["first"]
+    bus.flush_now()
+    assert list(store.events(job_id="job-d")["message"]) == ["first", "second", "third"]

@@ -219,38 +219,43 @@ class EventBus:
             if not batch:
                 return
             try:
-                self._append(batch)
+                self.store.append_events([e.to_row() for e in batch])
+            except Exception as exc:
+                # disk full, store unreachable: keep the batch for the next flush
+                if isinstance(exc, OSError):
+                    self._requeue(batch)
+                    raise
+                self._append_each(batch)
             except BaseException:
-                with self._journal_lock:
-                    self._unjournaled[:0] = batch
+                self._requeue(batch)
                 raise
             finally:
                 with self._journal_lock:
                     self._writing = []
 
-    def _append(self, batch: list[Event]) -> None:
-        """Write ``batch`` as one file; if the store refuses it, write the events it accepts one by one.
+    def _append_each(self, batch: list[Event]) -> None:
+        """Write the events of a refused batch one by one, logging and dropping those the store refuses.
 
         A refusal (an event the store's schema or checks reject) is permanent: retrying the whole batch would
-        hold back every later event forever. An ``OSError`` (disk full, store unreachable) is passed on so the
-        batch is kept and written on the next flush."""
+        hold back every later event forever. An ``OSError`` keeps only the events not written yet."""
         assert self.store is not None
-        try:
-            self.store.append_events([e.to_row() for e in batch])
-            return
-        except OSError:
-            raise
-        except Exception as exc:
-            if len(batch) == 1:
+        for index, event in enumerate(batch):
+            try:
+                self.store.append_events([event.to_row()])
+            except OSError:
+                self._requeue(batch[index:])
+                raise
+            except Exception as exc:
                 log.error(
                     "The store refused event %s of job %s; it is not journaled: %s",
-                    batch[0].type,
-                    batch[0].job_id,
+                    event.type,
+                    event.job_id,
                     exc,
                 )
-                return
-        for event in batch:
-            self._append([event])
+
+    def _requeue(self, events: list[Event]) -> None:
+        with self._journal_lock:
+            self._unjournaled[:0] = events
 
     async def flush(self) -> None:
         """Wait until every event published so far is journaled."""

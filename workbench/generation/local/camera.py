@@ -120,13 +120,13 @@ def plan_camera_path(
     shake = _Shake(plan.seed)
     effects = EffectTimeline(timed, bounds, text_lines or {}, warnings)
     fade_frames = _fade_frames(plan, frame_count, fps)
+    span_s = (frame_count - 1) / fps
     poses = []
     for i, p in enumerate(progress):
         index = _index(bounds, float(p), len(timed))
         k = _interpolate(keys, timed, bounds, index, float(p))
         amplitude = timed[index].step.handheld
         if amplitude:
-            span_s = (frame_count - 1) / fps
             shake.apply(k, geo, amplitude, i / fps, bounds[index] * span_s, bounds[index + 1] * span_s)
         k.log_zoom = max(k.log_zoom, math.log(geo.cover_zoom(k.angle, k.yaw)))
         geo.clamp(k)
