@@ -58,6 +58,9 @@ class JobHandle:
         self.record = record
         self.spec = spec
         self.task: asyncio.Task[JobRecord] | None = None
+        #: Set by a cancel that came before the task first ran (a task cancelled then would never record it).
+        self.cancel_requested = False
+        self.started = False
 
     @property
     def id(self) -> str:
@@ -155,6 +158,7 @@ class Runner:
         self._lease: RunnerLease | None = None
         self._recovery: asyncio.Task[None] | None = None
         self._closed = False
+        self._shut_down = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -261,7 +265,10 @@ class Runner:
         return [h.record for h in self._handles.values()]
 
     async def shutdown(self) -> None:
-        """Cancel queued and running jobs cleanly, flush the journal, release the runner's lease."""
+        """Cancel queued and running jobs cleanly, flush the journal, release the runner's lease (once)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self._closed = True
         tasks = [h.task for h in self._handles.values() if h.task is not None and not h.task.done()]
         for task in tasks:
@@ -360,6 +367,9 @@ class Runner:
         handle = self.handle(job_id)
         if handle.task is None or handle.task.done():
             return False
+        if not handle.started:  # not run yet: it sees the request first thing and ends as cancelled, in words
+            handle.cancel_requested = True
+            return True
         handle.task.cancel()
         return True
 
@@ -367,7 +377,10 @@ class Runner:
 
     async def _run(self, handle: JobHandle, workflow: Workflow) -> JobRecord:
         key = (handle.lecture_id, handle.asset_id)
+        handle.started = True
         try:
+            if handle.cancel_requested:
+                raise asyncio.CancelledError
             await self.recovered()  # a crash's leftovers are dealt with before anything new is written
             self._save_soon(handle)  # persist "queued"
             assert self._semaphore is not None
