@@ -8,7 +8,7 @@ DEMO_STORE ?= demo-store
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: venv chromium demo lab test lint format bench clean
+.PHONY: venv chromium ocr demo lab test lint format bench clean
 
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
@@ -34,6 +34,13 @@ chromium:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The local slide model's readability test reads its slides back with Debian's Tesseract OCR.
+ocr:
+	@if ! command -v tesseract >/dev/null; then \
+		echo "Installing Debian's tesseract-ocr for the slide readability tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tesseract-ocr >/dev/null; \
+	fi
+
 demo: venv
 	$(VENV)/bin/workbench demo init $(DEMO_STORE)
 
@@ -52,7 +59,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: venv chromium lint
+test: venv chromium ocr lint
 	$(PY) -m pytest
 
 bench: venv
