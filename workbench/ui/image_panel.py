@@ -86,7 +86,7 @@ class ImagePanel(v.Html):
                 variant="outlined",
                 class_="wb-image-prompt",
                 hint=_PROMPT_HINT,
-                persistent_hint=False,
+                persistent_hint=True,  # a hint shown only on focus would shift the buttons under a click
                 hide_details="auto",
             )
         )

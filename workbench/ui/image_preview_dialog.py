@@ -183,23 +183,17 @@ class ImagePreviewDialog(v.Dialog):
             ]
             return
         self.view.children = [
-            v.Row(
+            v.Html(
+                tag="div",
+                class_="wb-image-side-by-side",
+                style_="display:grid;grid-template-columns:1fr 1fr;gap:12px;align-items:start",
                 children=[
-                    v.Col(
-                        cols=6,
-                        children=[
-                            v.Html(tag="div", class_="text-caption", children=["This preview"]),
-                            preview,
-                        ],
-                    ),
-                    v.Col(
-                        cols=6,
-                        children=[
-                            v.Html(tag="div", class_="text-caption", children=["Committed"]),
-                            committed,
-                        ],
-                    ),
-                ]
+                    v.Html(
+                        tag="div",
+                        children=[v.Html(tag="div", class_="text-caption", children=[label]), picture],
+                    )
+                    for label, picture in (("This preview", preview), ("Committed", committed))
+                ],
             )
         ]
 
