@@ -46,7 +46,9 @@ def _loaded_image(page: Page, selector: str) -> dict:
         arg=selector,
         timeout=30_000,
     )
-    return page.locator(selector).first.evaluate("i => ({src: i.getAttribute('src'), w: i.naturalWidth, h: i.naturalHeight})")
+    return page.locator(selector).first.evaluate(
+        "i => ({src: i.getAttribute('src'), w: i.naturalWidth, h: i.naturalHeight})"
+    )
 
 
 def _wait_src_change(page: Page, selector: str, old: str | None) -> None:
@@ -119,7 +121,9 @@ def test_reject_keeps_the_prompt_and_accept_marks_the_video_outdated(workbench_p
     page = workbench_page
     in_outputs(page, '.wb-segment-row[data-asset-id="seg-02"]').click()
     expect(in_outputs(page, ".wb-editor-title")).to_contain_text("Measuring focal length")
-    expect(in_outputs(page, ".wb-starting-image-img")).to_have_attribute("src", re.compile(r"img-02\.png\?v="))
+    expect(in_outputs(page, ".wb-starting-image-img")).to_have_attribute(
+        "src", re.compile(r"img-02\.png\?v=")
+    )
     before = _loaded_image(page, ".wb-starting-image-img")
     in_outputs(page, ".wb-image-form-toggle").click()
     prompt = in_outputs(page, ".wb-image-prompt textarea:not([readonly])")
@@ -134,7 +138,9 @@ def test_reject_keeps_the_prompt_and_accept_marks_the_video_outdated(workbench_p
     expect(card).to_be_hidden()
     expect(in_outputs(page, '.wb-log-entry[data-kind="image-rejected"]').first).to_be_visible()
     assert _loaded_image(page, ".wb-starting-image-img")["src"] == before["src"]
-    expect(prompt).to_have_value("Measuring focal length\n- Move the screen\nfigure chart: bars\naccent: crimson")
+    expect(prompt).to_have_value(
+        "Measuring focal length\n- Move the screen\nfigure chart: bars\naccent: crimson"
+    )
     expect(in_outputs(page, '.wb-image-take[data-status="rejected"]')).to_have_count(1)
 
     in_outputs(page, ".wb-regenerate-image").click()
