@@ -5,10 +5,10 @@ last line. For a typical outline (title, four bullets, one figure) at 1280x720 a
 
 (a) the whole ``render_slide_png`` (parse, layout, draw, PNG encode, fsynced write) ÷ encoding and writing the
     same pixels as PNG (the floor for any model that hands over this PNG). Target ≤ 3×.
-(b) the whole starting-image job through the runner (queue, render, durable take record, events) ÷ (a), the
-    flow's own overhead. Target ≤ 3×.
+(b) the whole starting-image job through the runner (queue, render, durable take record, events) ÷ a direct
+    render at 720p: the flow's own overhead. Target ≤ 3×.
 
-Medians; the runs of (a) interleave with the floor so drift in machine load hits both alike.
+Medians; each measurement interleaves with what it is divided by, so drift in machine load hits both alike.
 """
 
 from __future__ import annotations
