@@ -63,7 +63,7 @@ class LocalCameraBackend:
     def check(
         self, settings: VideoSettings, regions: Mapping[str, tuple[float, float, float, float]] | None = None
     ) -> tuple[str, ...]:
-        """Warnings about the directions (words not understood…); raises InvalidSettingError for bad settings.
+        """Warnings about the directions (words not understood…); never raises.
 
         Without ``regions`` the image's region names are unknown, so "on the diagram" is not flagged here.
         Settings are not validated here (the action validates them once, the editor shows field errors).
