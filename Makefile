@@ -8,7 +8,7 @@ DEMO_STORE ?= demo-store
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: venv chromium cog-venvs demo lab test lint format fuzz bench clean
+.PHONY: venv chromium ocr cog-venvs demo lab test lint format fuzz bench clean
 
 # Real Cog servers for the hosted-model tests, each from PyPI in its own venv: 0.14 (FastAPI) and 0.23
 # (coglet). Built once and kept (cache .cache/cog-venvs in CI); a version not listed here is never built.
@@ -48,6 +48,13 @@ chromium:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The local slide model's readability test reads its slides back with Debian's Tesseract OCR.
+ocr:
+	@if ! command -v tesseract >/dev/null; then \
+		echo "Installing Debian's tesseract-ocr for the slide readability tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tesseract-ocr >/dev/null; \
+	fi
+
 demo: venv
 	$(VENV)/bin/workbench demo init $(DEMO_STORE)
 
@@ -66,7 +73,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: venv chromium cog-venvs lint
+test: venv chromium ocr cog-venvs lint
 	WORKBENCH_COG_VENVS="$(abspath $(COG_VENVS))" WORKBENCH_REQUIRE_COG_VENVS=1 $(PY) -m pytest
 
 fuzz: venv

@@ -6,7 +6,12 @@ generation → jobs → ui).
 
 from workbench import errors
 from workbench.domain import (
+    DEFAULT_IMAGE_MODEL,
     DEFAULT_VIDEO_MODEL,
+    ImageDefaults,
+    ImageOverrides,
+    ImageSettings,
+    ImageTake,
     Lecture,
     Project,
     Resolution,
@@ -21,6 +26,7 @@ from workbench.domain import (
     VideoOverrides,
     VideoSettings,
     build_video_asset_url,
+    resolve_image_settings,
     resolve_video_settings,
 )
 from workbench.errors import (
@@ -46,10 +52,14 @@ from workbench.jobs import (
     JobHandle,
     RetryPolicy,
     Runner,
+    accept_image_take,
     accept_take,
     cancel_job,
+    pending_image_previews,
     pending_previews,
+    regenerate_starting_image,
     regenerate_video_segment,
+    reject_image_take,
     reject_take,
 )
 from workbench.session import LectureSession
@@ -58,12 +68,17 @@ from workbench.store import LectureStore, open_store
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_IMAGE_MODEL",
     "DEFAULT_VIDEO_MODEL",
     "ConflictError",
     "CorruptFileError",
     "Event",
     "EventBus",
     "EventType",
+    "ImageDefaults",
+    "ImageOverrides",
+    "ImageSettings",
+    "ImageTake",
     "InvalidIdError",
     "InvalidSettingError",
     "JobBusyError",
@@ -94,13 +109,18 @@ __all__ = [
     "VideoOverrides",
     "VideoSettings",
     "WorkbenchError",
+    "accept_image_take",
     "accept_take",
     "build_video_asset_url",
     "cancel_job",
     "errors",
     "open_store",
+    "pending_image_previews",
     "pending_previews",
+    "regenerate_starting_image",
     "regenerate_video_segment",
+    "reject_image_take",
     "reject_take",
+    "resolve_image_settings",
     "resolve_video_settings",
 ]

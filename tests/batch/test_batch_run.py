@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import av
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.conftest import snapshot
@@ -134,3 +135,29 @@ async def test_a_dask_local_cluster_makes_the_same_takes_as_local_threads(
         frames_b = _frames(twin.media_path(b["take_path"]))
         assert len(frames_a) == len(frames_b) == 12
         assert all(np.array_equal(x, y) for x, y in zip(frames_a, frames_b, strict=True))
+
+
+async def test_an_image_batch_plans_with_provenance_and_accepts_what_passes(demo_store):
+    request = BatchRequest(images=True, asset_ids=["seg-01", LEGACY_ASSET_ID], overrides={"size": "640x360"},
+                           variants=[{"seed": 1}, {"seed": 2}], policy="accept-passing")  # fmt: skip
+    runner = Runner(demo_store)
+    plan = plan_batch(runner, request)
+    await runner.shutdown()
+    assert len(plan) == 4 and plan["will_run"].all()
+    legacy = plan[plan["asset_id"] == LEGACY_ASSET_ID].iloc[0]
+    assert (legacy["prompt"], legacy["prompt_source"]) == ("The eye as a camera", "this segment")
+    assert pd.isna(legacy["committed_path"])
+    result = await run_batch(demo_store, request, concurrency=2)
+    assert result.counts == {"accepted": 2, "pending": 2}
+    lecture = demo_store.lecture("lenses-101")
+    assert lecture.asset("seg-01").starting_image_id == "img-01"  # accepted under the same id
+    assert lecture.starting_image("img-01").seed == 1 and lecture.video_is_outdated("seg-01")
+    assert lecture.asset(LEGACY_ASSET_ID).starting_image_id is not None
+    sheet = report.contact_sheet(
+        demo_store, plan.iloc[0]["committed_path"], result.results.iloc[0]["take_path"]
+    )
+    assert sheet.width > 200
+    rerun = await run_batch(demo_store, request, concurrency=2)
+    assert set(rerun.results["status"]) == {"skipped"}
+    with pytest.raises(InvalidSettingError, match="prompt override"):
+        BatchRequest(images=True, directions_template="{movie_directions}")

@@ -178,14 +178,46 @@ async def test_a_failing_event_callback_does_not_break_the_job(runner):
     assert [e.type for e in later][-1] is EventType.VIDEO_PREVIEW
 
 
-async def test_progress_is_throttled(runner, events):
-    runner.bus.progress_interval_s = 0.2
-    handle = regenerate_video_segment(
-        runner, "lec", "seg-1", {"duration_s": 6.0, "resolution": "640x360", "fps": 24}
-    )
-    await handle.wait()
-    progress = [e for e in events if e.type is EventType.JOB_PROGRESS and e.job_id == handle.id]
-    assert 2 <= len(progress) <= 144 / 4
+class ChattyBackend:
+    """The local model behind a backend that reports progress in a burst first, as a chatty provider may."""
+
+    BURST = 400
+
+    def __init__(self) -> None:
+        self.inner = default_registry().get("local-camera")
+        self.info = dataclasses.replace(self.inner.info, name="chatty", label="Chatty")
+
+    def check(self, settings, regions=None):
+        return ()
+
+    async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
+        from workbench.generation.base import Progress
+
+        for i in range(self.BURST):
+            progress(Progress(i / self.BURST / 2, f"step {i}"))
+        await asyncio.sleep(0)
+        return await self.inner.generate(request, progress)
+
+
+async def test_progress_is_throttled(store, lecture):
+    """A burst of 400 reports reaches subscribers as a handful (4 per second per job) and the final 100 % always
+    arrives. With throttling switched off every report gets through (404 events) and the bound fails (checked)."""
+    runner = Runner(store, registry=BackendRegistry([ChattyBackend()]))
+    runner.bus.progress_interval_s = 0.25
+    seen = []
+    runner.bus.subscribe(seen.append)
+    try:
+        started = asyncio.get_running_loop().time()
+        handle = regenerate_video_segment(runner, "lec", "seg-1", {**SMALL, "model": "chatty"})
+        await handle.wait()
+        elapsed = asyncio.get_running_loop().time() - started
+    finally:
+        await runner.shutdown()
+    progress = [e for e in seen if e.type is EventType.JOB_PROGRESS and e.job_id == handle.id]
+    burst = [e for e in progress if e.message.startswith("step ")]
+    # at most one delivery per interval (plus the first and the held latest), whatever the machine's speed
+    assert len(progress) <= elapsed / runner.bus.progress_interval_s + 3 < ChattyBackend.BURST / 4
+    assert burst[0].message == "step 0"
     assert progress[-1].fraction == 1.0
 
 

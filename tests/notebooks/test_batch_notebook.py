@@ -90,3 +90,32 @@ def test_parameters_cell_has_no_secret_parameters():
     names = [line.split("=")[0].strip() for line in params.source.splitlines() if "=" in line]
     assert not [n for n in names if any(w in n.lower() for w in ("token", "secret", "key", "password"))]
     json.dumps(names)
+
+
+@pytest.mark.slow
+def test_batch_images_gives_every_segment_without_one_a_starting_image(_demo_template, tmp_path, env):
+    """``workbench batch --images``: the same report for starting images; then the video batch can run them."""
+    store = tmp_path / "store"
+    shutil.copytree(_demo_template, store)
+    out = tmp_path / "report"
+    args = ["batch", "--store", str(store), "--images", "--query", "not has_starting_image", "--set", "size=640x360",
+            "--policy", "accept-passing", "--output-dir", str(out)]  # fmt: skip
+    run = _workbench(*args, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Items: 1 accepted" in run.stdout
+    results = pd.read_parquet(out / "results.parquet")
+    row = results.iloc[0]
+    assert (row["asset_id"], row["status"], row["checks"]) == ("seg-06", "accepted", "passed")
+    assert (row["prompt"], row["prompt_source"]) == ("The eye as a camera", "this segment")
+    assert (row["size"], row["size_source"]) == ("640x360", "your edit")
+    notebook = nbformat.read(out / "report.ipynb", as_version=4)
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 1 + 1  # one sheet, the chart
+    # the segment that said "Regenerate the starting image first." now has one, and its video can be made
+    videos = _workbench("batch", "--store", str(store), "--asset", "seg-06", "--set", "duration_s=1", "--set",
+                        "resolution=320x180", "--set", "fps=12", "--output-dir", str(tmp_path / "v"), env=env)  # fmt: skip
+    assert videos.returncode == 0, videos.stderr[-3000:]
+    assert "Items: 1 pending" in videos.stdout
+    run = _workbench("batch", "--store", str(store), "--images", "--set", "duration_s=1", env=env)
+    assert run.returncode == 1 and "Unknown image setting 'duration_s'" in run.stderr

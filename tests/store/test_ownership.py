@@ -14,7 +14,7 @@ from tests.conftest import OWNER, small_slide_png, snapshot
 from workbench import Lecture, Project, Resolution, VideoDefaults, open_store
 from workbench.domain.clock import next_timestamp
 from workbench.domain.jobs import JobRecord, JobStatus
-from workbench.domain.models import SettingSource, Take, TakeStatus, VideoSettings
+from workbench.domain.models import ImageSettings, ImageTake, SettingSource, Take, TakeStatus, VideoSettings
 from workbench.errors import OwnershipError, ValidationError
 from workbench.store import LectureStore
 from workbench.store.guard import is_guarded
@@ -25,8 +25,9 @@ KIND = "app/regenerate-video-segment"
 #: classified`` until it is listed here or declared with ``guard.writes`` and covered by the matrix below.
 READERS = {
     "active_jobs", "check_may_write", "check_may_write_project", "damaged_files", "damaged_table_files",
-    "events", "has_lecture", "job", "job_records", "jobs", "lecture", "lecture_ids", "may_write", "media_dir",
-    "media_files", "media_lecture_ids", "media_path", "new_take_path", "project", "projects", "relative",
+    "events", "has_lecture", "image_take", "image_take_records", "image_takes", "job", "job_records", "jobs",
+    "lecture", "lecture_ids", "may_write", "media_dir", "media_files", "media_lecture_ids", "media_path",
+    "new_image_take_path", "new_take_path", "project", "projects", "relative",
     "segments", "starting_image_file", "take", "take_records", "takes", "watch", "writing",
 }  # fmt: skip
 MAINTENANCE = {"compact"}
@@ -49,6 +50,18 @@ def _take(store: LectureStore, take_id: str, job_id: str = "job-1") -> Take:
     )  # fmt: skip
 
 
+def _image_take(store: LectureStore, take_id: str, job_id: str = "job-1") -> ImageTake:
+    path = store.new_image_take_path("lec", take_id)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(small_slide_png("generated"))
+    settings = ImageSettings("A slide", "local-slide", Resolution(320, 180), 0)
+    return ImageTake(
+        take_id, "lec", "seg-1", job_id, store.relative(path), settings,
+        dict.fromkeys(("prompt",), SettingSource.OVERRIDE), "token-i", 320, 180, created_at=next_timestamp(),
+    )  # fmt: skip
+
+
 def _job(job_id: str = "job-1", status: JobStatus = JobStatus.AWAITING_REVIEW) -> JobRecord:
     now = next_timestamp()
     return JobRecord(job_id, KIND, "lec", "seg-1", OWNER, status, now, now, settings=_settings().to_dict())
@@ -66,8 +79,10 @@ def owned(store, lecture):
     """Ada's store with a lecture, a pending take (and its file), its job and an event."""
     store.save_job(_job())
     store.record_take(_take(store, "take-1"))
+    store.record_image_take(_image_take(store, "itake-1"))
     store.append_events([_event("evt-0")])
     _take(store, "take-2", "job-2")  # a file for the record_take calls below
+    _image_take(store, "itake-2", "job-2")
     return store
 
 
@@ -95,6 +110,12 @@ MUTATORS: dict[str, Callable[[LectureStore], object]] = {
         dataclasses.replace(st.take("take-1"), status=TakeStatus.REJECTED, decided_by=st.user),
         expect_status=TakeStatus.PENDING,
     ),
+    "record_image_take": lambda st: st.record_image_take(_image_take(st, "itake-2", "job-2")),
+    "record_image_takes": lambda st: st.record_image_takes([_image_take(st, "itake-2", "job-2")]),
+    "update_image_take": lambda st: st.update_image_take(
+        dataclasses.replace(st.image_take("itake-1"), status=TakeStatus.REJECTED, decided_by=st.user),
+        expect_status=TakeStatus.PENDING,
+    ),
     "save_job": lambda st: st.save_job(_job(status=JobStatus.REJECTED)),
     "save_jobs": lambda st: st.save_jobs([_job(status=JobStatus.REJECTED)]),
     "append_events": lambda st: st.append_events([_event("evt-1")]),
@@ -112,6 +133,7 @@ def test_every_public_method_is_classified() -> None:
     # the mutators that write themselves carry the guard (the others delegate to one that does)
     delegating = {
         "record_take": "record_takes",
+        "record_image_take": "record_image_takes",
         "save_job": "save_jobs",
         "import_starting_image": "_store_image",
     }

@@ -52,6 +52,11 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:
         metavar="JSON",
         help="a variant, e.g. '{\"seed\": 2}' (repeatable)",
     )
+    p.add_argument(
+        "--images",
+        action="store_true",
+        help="regenerate starting images instead of videos (--set takes prompt, model, size, seed)",
+    )
     p.add_argument("--policy", default="review", choices=[x.value for x in ReviewPolicy])
     p.add_argument("--concurrency", type=int, default=2)
     p.add_argument("--executor", dest="executor_address", help='"local-cluster" or a Dask scheduler address')
@@ -84,6 +89,7 @@ def parameters_from(args: argparse.Namespace) -> dict[str, Any]:
         "directions_template": args.directions_template,
         "variants": variants,
         "policy": args.policy,
+        "images": args.images,
         "concurrency": args.concurrency,
         "executor_address": args.executor_address,
         "output_dir": str(output_dir),
@@ -91,7 +97,7 @@ def parameters_from(args: argparse.Namespace) -> dict[str, Any]:
     # Validate here, before a kernel starts: a typo fails in a second, in words.
     BatchRequest(
         lecture_ids=args.lecture_ids, asset_ids=args.asset_ids, query=args.query, overrides=overrides,
-        directions_template=args.directions_template, variants=variants, policy=args.policy,
+        directions_template=args.directions_template, variants=variants, policy=args.policy, images=args.images,
     )  # fmt: skip
     return params
 

@@ -45,11 +45,16 @@ def item_key(lecture_id: str, asset_id: str, settings: dict[str, Any]) -> str:
 
 
 def plan_batch(runner: Runner, request: BatchRequest) -> pd.DataFrame:
-    """One row per (segment, variant): effective settings, provenance, and whether it will run.
+    """One row per (segment, variant): effective settings, provenance, and whether it will run (image settings
+    for ``request.images``).
 
     Generates nothing. ``will_run`` is False for items refused up front (``error`` says why) and for items
     already done by an earlier run of the same batch (``done_take_id``).
     """
+    if request.images:
+        from workbench.batch.images import plan_image_batch
+
+        return plan_image_batch(runner, request)
     store = runner.store
     segments = select_segments(store, request)
     takes = store.takes()

@@ -19,9 +19,11 @@ from workbench.batch.run import BatchResult
 from workbench.store import LectureStore
 
 __all__ = [
+    "PLAN_COLUMNS",
     "contact_sheet",
     "error_list",
     "generation_time_chart",
+    "plan_table",
     "png_bytes",
     "summary_table",
     "takes_table",
@@ -46,16 +48,29 @@ def summary_table(result: BatchResult) -> pd.DataFrame:
     return pd.DataFrame({"value": rows})
 
 
+#: The plan's columns worth reading, for a video batch and for an image batch (those present are shown).
+PLAN_COLUMNS = ("title", "variant", "movie_directions", "prompt", "model", "model_source", "duration_s",
+                "duration_s_source", "resolution", "resolution_source", "size", "size_source", "seed", "will_run",
+                "note", "error")  # fmt: skip
+_SETTINGS = ("movie_directions", "prompt", "model", "duration_s", "resolution", "size", "fps", "seed")
+
+
+def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
+    """The dry run as the notebook shows it: resolved settings and where each came from."""
+    return plan[[c for c in PLAN_COLUMNS if c in plan]]
+
+
 def takes_table(result: BatchResult) -> pd.DataFrame:
     """One row per item: segment, settings (with where each came from), status, timings, size, warnings."""
     frame = result.results.copy()
-    for name in ("movie_directions", "model", "duration_s", "resolution", "fps", "seed"):
-        if name in frame:
+    for name in _SETTINGS:
+        if name in frame and f"{name}_source" in frame:
             frame[name] = [
                 f"{v} ({s})" if s else v for v, s in zip(frame[name], frame[f"{name}_source"], strict=True)
             ]
-    columns = ["title", "asset_id", "variant", "status", "movie_directions", "model", "duration_s", "resolution",
-               "fps", "seed", "generation_s", "queue_s", "size_bytes", "checks", "warnings", "error", "take_id"]  # fmt: skip
+    columns = ["title", "asset_id", "variant", "status", "movie_directions", "prompt", "model", "duration_s",
+               "resolution", "size", "fps", "seed", "generation_s", "queue_s", "size_bytes", "checks", "warnings",
+               "error", "take_id"]  # fmt: skip
     present = [c for c in columns if c in frame]
     return frame[present].rename(
         columns={"generation_s": "generation (s)", "queue_s": "queued (s)", "size_bytes": "bytes"}
@@ -82,17 +97,24 @@ def _frames_at(path: Path, picks: int = 3) -> list[Image.Image]:
     return [frames[i] for i in indices]
 
 
+_STILLS = (".png", ".jpg", ".jpeg")
+
+
 def contact_sheet(
     store: LectureStore, committed_path: str | None, take_path: str, *, title: str = "", height: int = 108
 ) -> Image.Image:
-    """First, middle and last frame of the committed video (top) and the new take (bottom), as one image."""
+    """First, middle and last frame of the committed video (top) and the new take (bottom), as one image; for
+    starting images, the committed image and the new one."""
     rows = [("committed", committed_path), ("new", take_path)]
     strips: list[tuple[str, list[Image.Image]]] = []
     for label, rel in rows:
         frames: list[Image.Image] = []
         if rel:
             path = store.media_path(rel)
-            if path.exists():
+            if path.exists() and path.suffix.lower() in _STILLS:
+                with Image.open(path) as still:
+                    frames = [still.convert("RGB")]
+            elif path.exists():
                 frames = _frames_at(path)
         strips.append((label, [f.resize((round(f.width * height / f.height), height)) for f in frames]))
     width = (

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from workbench.domain.image_settings import IMAGE_SETTING_FIELDS, ImageOverrides
 from workbench.domain.settings import SETTING_FIELDS, VideoOverrides
 from workbench.errors import InvalidSettingError, UnknownFieldError
 
@@ -38,6 +39,9 @@ class BatchRequest:
     ``directions_template`` rewrites each segment's directions, e.g. ``"{movie_directions}, slow push-in"``.
     ``variants`` is a list of override mappings tried per segment (e.g. ``[{"seed": 1}, {"seed": 2}]`` or
     ``[{"model": "a"}, {"model": "b"}]``); each variant's fields override ``overrides``.
+    ``images=True`` regenerates the segments' *starting images* instead: the overrides and variants are then
+    image settings (``prompt``, ``model``, ``size``, ``seed``, ``reference``), e.g. for every segment that lacks
+    one (``query="not has_starting_image"``).
     """
 
     lecture_ids: Sequence[str] | None = None
@@ -47,13 +51,21 @@ class BatchRequest:
     directions_template: str | None = None
     variants: Sequence[Mapping[str, Any]] = ({},)
     policy: ReviewPolicy = ReviewPolicy.REVIEW
+    images: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "policy", _policy(self.policy))
         object.__setattr__(self, "variants", tuple(dict(v) for v in (self.variants or ({},))))
-        VideoOverrides.from_mapping(self.overrides)
+        overrides_type: type[ImageOverrides] | type[VideoOverrides] = (
+            ImageOverrides if self.images else VideoOverrides
+        )
+        overrides_type.from_mapping(self.overrides)
         for variant in self.variants:
-            VideoOverrides.from_mapping({**self.overrides, **variant})
+            overrides_type.from_mapping({**self.overrides, **variant})
+        if self.images and self.directions_template:
+            raise InvalidSettingError(
+                "A directions template is for videos; an image batch takes a prompt override."
+            )
         if "movie_directions" in self.overrides and self.directions_template:
             raise InvalidSettingError(
                 "Give either movie_directions in the overrides or a directions_template, not both."
@@ -69,9 +81,8 @@ class BatchRequest:
 
     def overrides_for(self, variant: Mapping[str, Any], segment: Mapping[str, Any]) -> dict[str, Any]:
         """The overrides one (segment, variant) item runs with."""
-        merged = {
-            k: v for k, v in {**self.overrides, **variant}.items() if k in SETTING_FIELDS and v is not None
-        }
+        fields = IMAGE_SETTING_FIELDS if self.images else SETTING_FIELDS
+        merged = {k: v for k, v in {**self.overrides, **variant}.items() if k in fields and v is not None}
         if self.directions_template and "movie_directions" not in variant:
             merged["movie_directions"] = self.directions_template.format(
                 **{name: segment.get(name, "") for name in _TEMPLATE_FIELDS}

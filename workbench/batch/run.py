@@ -114,6 +114,10 @@ async def _run_item(
                            "queue_s": None, "generation_s": None, "size_bytes": None, "frame_count": None,
                            "checks": "", "take_path": None, "backend": None, "provider": None,
                            "provider_job_id": None, "cost": None}  # fmt: skip
+    if request.images:
+        from workbench.batch.images import run_image_item
+
+        return await run_image_item(runner, request, item, accept=accept)
     if item["error"]:
         return {**out, "status": "failed"}
     if not item["will_run"]:

@@ -1,9 +1,13 @@
 """Pure data and rules: no I/O, no widgets. Everything above imports from here."""
 
 from workbench.domain.clock import next_timestamp
-from workbench.domain.defaults import DEFAULT_VIDEO_MODEL
+from workbench.domain.defaults import DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL
 from workbench.domain.ids import check_id, new_id
+from workbench.domain.image_settings import ImageOverrides, ResolvedImageSettings, resolve_image_settings
 from workbench.domain.models import (
+    ImageDefaults,
+    ImageSettings,
+    ImageTake,
     Lecture,
     Project,
     Resolution,
@@ -26,10 +30,16 @@ from workbench.domain.settings import (
 from workbench.domain.urls import build_video_asset_url
 
 __all__ = [
+    "DEFAULT_IMAGE_MODEL",
     "DEFAULT_VIDEO_MODEL",
+    "ImageDefaults",
+    "ImageOverrides",
+    "ImageSettings",
+    "ImageTake",
     "Lecture",
     "Project",
     "Resolution",
+    "ResolvedImageSettings",
     "ResolvedSettings",
     "SettingSource",
     "StartingImage",
@@ -46,6 +56,7 @@ __all__ = [
     "current_user",
     "new_id",
     "next_timestamp",
+    "resolve_image_settings",
     "resolve_video_settings",
     "validate_settings",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "DEFAULT_DURATION_S",
     "DEFAULT_FPS",
+    "DEFAULT_IMAGE_MODEL",
     "DEFAULT_RESOLUTION",
     "DEFAULT_SEED",
     "DEFAULT_VIDEO_MODEL",
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_IMAGE_PIXELS",
     "MAX_IMAGE_UPSCALE",
     "MAX_PIXELS",
+    "MAX_PROMPT_CHARS",
     "MAX_SEED",
     "MAX_SIDE",
     "MIN_DURATION_S",
@@ -44,6 +46,13 @@ MAX_SIDE = 3840
 MAX_PIXELS = 3840 * 2160
 MAX_SEED = 2**31 - 1
 MAX_DIRECTIONS_CHARS = 4000
+
+# -- starting-image generation (see workbench/domain/image_settings.py) -------------------------------------
+
+#: The embedded slide renderer: a title, bullets and named figure regions as a 16:9 slide, no GPU, no network.
+DEFAULT_IMAGE_MODEL = "local-slide"
+#: Longest image prompt accepted, in characters.
+MAX_PROMPT_CHARS = 4000
 
 # -- starting images (see workbench/store/images.py) -------------------------------------------------------
 

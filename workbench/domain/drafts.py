@@ -9,10 +9,12 @@ defaults (``640x360`` accepted while the project says ``1280x720``), so Regenera
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.domain.image_settings import ImageOverrides
 from workbench.domain.models import Resolution, VideoAsset
 from workbench.domain.settings import SETTING_FIELDS, VideoOverrides
 
@@ -56,9 +58,18 @@ class SegmentDraft:
     overrides: VideoOverrides = field(default_factory=VideoOverrides)
     base: Mapping[str, Any] = field(default_factory=dict)
     updated_at: str = ""
+    #: The starting-image form's edits (prompt, model, size, seed, reference). They have no base: a new image
+    #: committed elsewhere replaces the picture, not the words typed for the next one.
+    image: ImageOverrides = field(default_factory=ImageOverrides)
 
     def is_empty(self) -> bool:
-        return self.overrides.is_empty()
+        return self.overrides.is_empty() and self.image.is_empty()
+
+    def changed_image(self, changes: Mapping[str, Any], *, at: str = "") -> SegmentDraft:
+        """Apply image-form ``changes`` (``None`` drops a field); validated first, so a refusal changes nothing."""
+        merged = {**self.image.as_dict(), **changes}
+        image = ImageOverrides.from_mapping({k: v for k, v in merged.items() if v is not None})
+        return dataclasses.replace(self, image=image, updated_at=at or self.updated_at)
 
     def changed(self, changes: Mapping[str, Any], asset: VideoAsset, *, at: str = "") -> SegmentDraft:
         """Apply ``changes`` (``None`` drops a field); validated first, so a refused value changes nothing.
@@ -70,7 +81,7 @@ class SegmentDraft:
         overrides = VideoOverrides.from_mapping({k: v for k, v in merged.items() if v is not None})
         kept = overrides.as_dict()
         base = {name: self.base[name] if name in self.base else committed_value(asset, name) for name in kept}
-        return SegmentDraft(overrides, base, at or self.updated_at)
+        return SegmentDraft(overrides, base, at or self.updated_at, self.image)
 
     def without(self, names: Iterable[str]) -> SegmentDraft:
         drop = set(names)
@@ -79,13 +90,14 @@ class SegmentDraft:
             VideoOverrides.from_mapping(kept),
             {k: v for k, v in self.base.items() if k in kept},
             self.updated_at,
+            self.image,
         )
 
     def rebased(self, asset: VideoAsset, names: Iterable[str] | None = None) -> SegmentDraft:
         """Keep my values but take the current committed ones as their base (resolves conflicts as "keep mine")."""
         chosen = set(self.overrides.as_dict() if names is None else names)
         base = {k: committed_value(asset, k) if k in chosen else v for k, v in self.base.items()}
-        return SegmentDraft(self.overrides, base, self.updated_at)
+        return SegmentDraft(self.overrides, base, self.updated_at, self.image)
 
     def conflicts(self, asset: VideoAsset) -> tuple[FieldConflict, ...]:
         """Fields whose committed value moved away from the base, to something other than my value."""
@@ -108,7 +120,10 @@ class SegmentDraft:
     # -- as stored (see ``store/drafts.py``) ---------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        return {"overrides": self.overrides.as_dict(), "base": dict(self.base), "updated_at": self.updated_at}
+        out = {"overrides": self.overrides.as_dict(), "base": dict(self.base), "updated_at": self.updated_at}
+        if not self.image.is_empty():
+            out["image"] = self.image.as_dict()
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SegmentDraft:
@@ -119,7 +134,8 @@ class SegmentDraft:
             raise TypeError("base must be a mapping")
         overridden = overrides.as_dict()
         base = {k: v for k, v in raw_base.items() if k in SETTING_FIELDS and k in overridden}
-        return cls(overrides, base, str(data.get("updated_at") or ""))
+        image = ImageOverrides.from_mapping(data.get("image") or {})
+        return cls(overrides, base, str(data.get("updated_at") or ""), image)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -79,6 +79,8 @@ def check_lecture(lecture: Lecture) -> Lecture:
         if image.damage is not None:
             continue
         check_media_path(image.path, lecture.id)
+        if image.prompt is not None:
+            check_plain_text(image.prompt, "image prompt")
         for name in image.regions:
             check_plain_text(name, "region name", max_chars=200)
     for clip in lecture.timeline:

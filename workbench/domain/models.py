@@ -18,6 +18,9 @@ from workbench.errors import DamagedEntryError, InvalidSettingError, NotFoundErr
 
 __all__ = [
     "Damage",
+    "ImageDefaults",
+    "ImageSettings",
+    "ImageTake",
     "Lecture",
     "Project",
     "Resolution",
@@ -106,6 +109,11 @@ class VideoSettings:
     seed: int
 
     @property
+    def summary(self) -> str:
+        """How the progress log names what a job makes ("local-camera, 5 s at 1280x720")."""
+        return f"{self.model}, {self.duration_s:g} s at {self.resolution}"
+
+    @property
     def frame_count(self) -> int:
         """Frames in the output: duration × fps to the nearest whole frame, halves rounded up (2.5 s at 25 fps is
         63 frames, 2.52 s), so a clip is never more than half a frame short of what was asked."""
@@ -134,6 +142,51 @@ class VideoSettings:
 
 
 @dataclass(frozen=True)
+class ImageSettings:
+    """The effective settings one starting-image generation runs with (and that an image take records).
+
+    ``reference`` asks an image-to-image model to start from the segment's current starting image.
+    """
+
+    prompt: str
+    model: str
+    size: Resolution
+    seed: int
+    reference: bool = False
+
+    @property
+    def summary(self) -> str:
+        return f"{self.model}, {self.size} image" + (" from the current image" if self.reference else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "model": self.model,
+            "size": str(self.size),
+            "seed": self.seed,
+            "reference": self.reference,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImageSettings:
+        return cls(
+            prompt=str(data["prompt"]),
+            model=str(data["model"]),
+            size=Resolution.parse(data["size"]),
+            seed=int(data["seed"]),
+            reference=bool(data.get("reference", False)),
+        )
+
+
+@dataclass(frozen=True)
+class ImageDefaults:
+    """A project's starting-image defaults (``None``: not set; the size then falls to the video resolution)."""
+
+    model: str | None = None
+    size: Resolution | None = None
+
+
+@dataclass(frozen=True)
 class VideoDefaults:
     """A project's video defaults. ``None`` means "not set": precedence falls through to the segment."""
 
@@ -149,6 +202,7 @@ class Project:
     name: str
     owner: str
     video_defaults: VideoDefaults = field(default_factory=VideoDefaults)
+    image_defaults: ImageDefaults = field(default_factory=ImageDefaults)
 
 
 @dataclass(frozen=True)
@@ -182,6 +236,17 @@ class StartingImage:
     regions: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
     #: Set when the stored entry is damaged: the lecture treats the image as missing.
     damage: Damage | None = None
+    #: When a generated image replaced this one's file (same id); empty for an image never replaced.
+    updated_at: str = ""
+    #: What made it, when it was generated (``None`` for uploads): the image settings' "this segment" layer.
+    prompt: str | None = None
+    model: str | None = None
+    seed: int | None = None
+
+    @property
+    def version(self) -> str:
+        """The committed image's cache key (``?v=``) and what a video records as the image it was made from."""
+        return self.updated_at or self.created_at
 
 
 @dataclass(frozen=True)
@@ -205,6 +270,8 @@ class VideoAsset:
     title: str = ""
     #: Set when the stored entry is damaged: :meth:`Lecture.asset` refuses it, listings show it as damaged.
     damage: Damage | None = None
+    #: The :attr:`StartingImage.version` the committed video was made from (``None``: not recorded).
+    starting_image_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -253,8 +320,19 @@ class Lecture:
         videos = tuple(asset if a.id == asset.id else a for a in self.videos)
         return dataclasses.replace(self, videos=videos)
 
-    def clips_for(self, asset_id: str) -> tuple[TimelineClip, ...]:
-        return tuple(clip for clip in self.timeline if clip.asset_id == asset_id)
+    def video_is_outdated(self, asset_id: str) -> bool:
+        """Whether the segment's committed video was made from an older starting image than it has now.
+
+        A video that recorded its image's version compares versions; an older one (nothing recorded) counts
+        as outdated when its image was stored or replaced after the video was committed.
+        """
+        asset = self.asset(asset_id)
+        image = self.starting_image(asset.starting_image_id)
+        if asset.path is None or image is None:
+            return False
+        if asset.starting_image_version is not None:
+            return asset.starting_image_version != image.version
+        return bool(asset.updated_at) and image.version > asset.updated_at
 
 
 class TakeStatus(StrEnum):
@@ -291,10 +369,42 @@ class Take:
     size_bytes: int = 0
     timings: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    #: The :attr:`StartingImage.version` the video was made from (accept records it on the segment).
+    starting_image_version: str | None = None
 
-    @property
-    def is_pending(self) -> bool:
-        return self.status is TakeStatus.PENDING
+
+@dataclass(frozen=True)
+class ImageTake:
+    """A generated candidate starting image awaiting (or past) review: the image twin of :class:`Take`.
+
+    Accepting it replaces the segment's starting image file and settings under the same ``starting_image_id``;
+    its ``regions`` (named areas the slide model drew) become the image's regions.
+    """
+
+    id: str
+    lecture_id: str
+    asset_id: str
+    job_id: str
+    path: str
+    settings: ImageSettings
+    provenance: Mapping[str, SettingSource]
+    preview_token: str
+    width: int
+    height: int
+    status: TakeStatus = TakeStatus.PENDING
+    created_at: str = ""
+    decided_at: str | None = None
+    decided_by: str | None = None
+    backend: str = ""
+    provider: str | None = None
+    provider_job_id: str | None = None
+    cost: float | None = None
+    size_bytes: int = 0
+    regions: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    #: The store path of the image an image-to-image model started from (``None``: text only).
+    reference_path: str | None = None
+    timings: Mapping[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 def hard_defaults() -> dict[str, Any]:

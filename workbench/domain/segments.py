@@ -43,6 +43,8 @@ class SegmentSummary:
     thumbnail_url: str | None
     has_draft: bool = False
     conflict: bool = False
+    #: The committed video was made from an older starting image than the segment has now.
+    video_outdated: bool = False
 
     @property
     def label(self) -> str:
@@ -60,6 +62,7 @@ def summarize_segment(
     takes: int,
     has_draft: bool,
     conflict: bool,
+    video_outdated: bool = False,
 ) -> SegmentSummary:
     """The committed view of ``asset`` (drafts do not change its model or duration here, only flag it)."""
     settings = resolve_video_settings(None, project, asset).settings
@@ -81,6 +84,7 @@ def summarize_segment(
         thumbnail_url=thumbnail_url,
         has_draft=has_draft,
         conflict=conflict,
+        video_outdated=video_outdated,
     )
 
 

@@ -7,9 +7,10 @@ the override or the segment. Every field keeps its :class:`SettingSource` so the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from workbench.domain import defaults
@@ -100,13 +101,22 @@ class VideoOverrides:
 
 @dataclass(frozen=True)
 class ResolvedSettings:
-    """Effective settings plus, for each field, where its value came from."""
+    """Effective settings plus, for each field, where its value came from.
+
+    ``checked`` says the settings were validated (:meth:`check`): the one value that travels from the
+    editor through the action, the job and the workflow to the backend, none of which validates it again.
+    """
 
     settings: VideoSettings
     provenance: Mapping[str, SettingSource]
+    checked: bool = field(default=False, compare=False)
 
-    def source_of(self, name: str) -> SettingSource:
-        return self.provenance[name]
+    def check(self) -> ResolvedSettings:
+        """Validate once (raises :class:`InvalidSettingError`); returns the checked value."""
+        if self.checked:
+            return self
+        validate_settings(self.settings)
+        return dataclasses.replace(self, checked=True)
 
 
 def resolve_video_settings(

@@ -63,6 +63,9 @@ class GenerationRequest:
     resume_provider_job_id: str | None = None
     #: Await this with the provider's job id the moment it exists; it is journaled durably before returning.
     on_provider_job: Callable[[str], Awaitable[None]] | None = None
+    #: True when ``settings`` were validated once already (``ResolvedSettings.check``, by the action that
+    #: started the job): the backend then does not validate them again. Direct callers leave it False.
+    settings_checked: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class BackendInfo:
     description: str = ""
     #: True when an interrupted generation can be resumed from its provider job id (hosted models).
     resumable: bool = False
+    #: What it makes: ``"video"`` (a segment's video) or ``"image"`` (a starting image).
+    kind: str = "video"
 
 
 @runtime_checkable
@@ -107,9 +112,10 @@ class VideoBackend(Protocol):
     ) -> tuple[str, ...]:
         """Warnings about ``settings`` before a job starts (e.g. words the model will not understand).
 
-        ``regions`` are the starting image's named areas, for models that can aim at them.
+        ``regions`` are the starting image's named areas, for models that can aim at them. The action passes
+        settings it has validated already; the editor may pass unfinished ones to show warnings early.
 
-        Raise :class:`workbench.errors.InvalidSettingError` for settings it cannot honour at all.
+        Raise :class:`workbench.errors.InvalidSettingError` for settings this model cannot honour at all.
         """
         ...
 

@@ -15,11 +15,11 @@ from workbench.domain.images import check_image_covers
 from workbench.domain.jobs import JobStatus
 from workbench.domain.models import Lecture, Take, TakeStatus
 from workbench.domain.ownership import check_owner
-from workbench.domain.settings import VideoOverrides, resolve_video_settings, validate_settings
+from workbench.domain.settings import VideoOverrides, resolve_video_settings
 from workbench.errors import JobError, NotFoundError, OwnershipError, TakeStateError
 from workbench.jobs.events import Event, EventType
 from workbench.jobs.runner import JobHandle, JobSpec, Runner
-from workbench.jobs.workflows.regenerate_video import KIND, regenerate_video
+from workbench.jobs.workflows.regenerate_video import KIND
 from workbench.store import LectureStore
 
 __all__ = [
@@ -39,14 +39,16 @@ def preflight(
     asset_id: str,
     overrides: VideoOverrides | Mapping[str, Any] | None = None,
 ) -> JobSpec:
-    """Everything ``regenerate_video_segment`` checks, without starting a job (for dry runs and the UI)."""
+    """Everything ``regenerate_video_segment`` checks, without starting a job (for dry runs and the UI).
+
+    The settings are validated here, once; the spec carries them checked to the job and the backend.
+    """
     store = runner.store
     lecture = store.lecture(lecture_id)
     check_owner(lecture, store.user)
     asset = lecture.asset(asset_id)
     over = VideoOverrides.from_mapping(overrides)
-    resolved = resolve_video_settings(over, store.project(lecture.project_id), asset)
-    validate_settings(resolved.settings)
+    resolved = resolve_video_settings(over, store.project(lecture.project_id), asset).check()
     backend = runner.registry.get(resolved.settings.model)
     image = lecture.starting_image(asset.starting_image_id)
     if image is not None:  # a slide far too small for the resolution is refused before anything starts
@@ -55,7 +57,7 @@ def preflight(
     path_warnings = getattr(backend, "path_warnings", None)  # optional: models that plan on the image
     if image is not None and callable(path_warnings):
         warnings += tuple(path_warnings(resolved.settings, dict(image.regions), (image.width, image.height)))
-    return JobSpec(KIND, lecture_id, asset_id, store.user, over.as_dict(), resolved, warnings)
+    return JobSpec(KIND, lecture_id, asset_id, store.user, over, resolved, warnings)
 
 
 def regenerate_video_segment(
@@ -68,7 +70,7 @@ def regenerate_video_segment(
 
     Must be called with an event loop running (a notebook cell, a widget callback, ``asyncio.run``).
     """
-    return runner.submit(preflight(runner, lecture_id, asset_id, overrides), regenerate_video)
+    return runner.submit(preflight(runner, lecture_id, asset_id, overrides))
 
 
 def _decidable_take(store: LectureStore, take_id: str) -> tuple[Take, Lecture]:
@@ -98,6 +100,7 @@ def _commit_take(store: LectureStore, take_id: str) -> tuple[Take, Lecture]:
             fps=s.fps,
             seed=s.seed,
             updated_at=next_timestamp(max(asset.updated_at, lecture.updated_at)),
+            starting_image_version=take.starting_image_version,
         )
         committed = store.commit_lecture(
             lecture.with_asset(committed_asset), expected_version=lecture.version

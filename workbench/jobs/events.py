@@ -15,7 +15,7 @@ from typing import Any
 from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
 
-__all__ = ["LIFECYCLE_EVENTS", "Event", "EventType"]
+__all__ = ["IMAGE_EVENTS", "LIFECYCLE_EVENTS", "PREVIEW_EVENTS", "Event", "EventType"]
 
 
 class EventType(StrEnum):
@@ -26,6 +26,9 @@ class EventType(StrEnum):
     VIDEO_PREVIEW = "video-preview"
     VIDEO_COMPLETE = "video-complete"
     VIDEO_REJECTED = "video-rejected"
+    IMAGE_PREVIEW = "image-preview"
+    IMAGE_COMPLETE = "image-complete"
+    IMAGE_REJECTED = "image-rejected"
     JOB_FAILED = "job-failed"
     JOB_CANCELLED = "job-cancelled"
     JOB_INTERRUPTED = "job-interrupted"
@@ -34,12 +37,20 @@ class EventType(StrEnum):
 #: Events that end a phase of a job: never throttled, journaled promptly.
 LIFECYCLE_EVENTS = frozenset(EventType) - {EventType.JOB_PROGRESS}
 
+#: A job's outcome awaiting review, per kind of take.
+PREVIEW_EVENTS = frozenset({EventType.VIDEO_PREVIEW, EventType.IMAGE_PREVIEW})
+#: The starting-image flow's own events (the job-* events are shared by both flows).
+IMAGE_EVENTS = frozenset({EventType.IMAGE_PREVIEW, EventType.IMAGE_COMPLETE, EventType.IMAGE_REJECTED})
+
 #: Events after which a job holds no runner slot.
 TERMINAL_EVENTS = frozenset(
     {
         EventType.VIDEO_PREVIEW,
         EventType.VIDEO_COMPLETE,
         EventType.VIDEO_REJECTED,
+        EventType.IMAGE_PREVIEW,
+        EventType.IMAGE_COMPLETE,
+        EventType.IMAGE_REJECTED,
         EventType.JOB_FAILED,
         EventType.JOB_CANCELLED,
         EventType.JOB_INTERRUPTED,

@@ -86,7 +86,11 @@ def recover_store(
 
     with store.writing():
         stale = _sweep_leases(store.root, own_runner)
-        takes_by_job = {row["job_id"]: row["take_id"] for row in store.takes().to_dict("records")}
+        takes_by_job = {
+            row["job_id"]: row["take_id"]
+            for frame in (store.takes(), store.image_takes())
+            for row in frame.to_dict("records")
+        }
         for job in store.job_records(store.jobs(status=ACTIVE_JOB_STATUSES)):
             if runner_is_alive(store.root, job.runner) or not writable(job.lecture_id):
                 continue
@@ -131,11 +135,28 @@ def recover_store(
                     )
                 )
                 completed.append(take.id)
+        for image_take in store.image_take_records(store.image_takes(status=TakeStatus.PENDING)):
+            if not writable(image_take.lecture_id):
+                continue
+            try:
+                lecture = store.lecture(image_take.lecture_id)
+            except (NotFoundError, CorruptFileError):
+                continue
+            if any(i.path == image_take.path and i.damage is None for i in lecture.starting_images):
+                store.update_image_take(
+                    replace(
+                        image_take,
+                        status=TakeStatus.ACCEPTED,
+                        decided_at=next_timestamp(),
+                        decided_by=lecture.owner,
+                    )
+                )
+                completed.append(image_take.id)
         for job in store.job_records(store.jobs(status=[JobStatus.AWAITING_REVIEW])):
             if job.take_id is None or not writable(job.lecture_id):
                 continue
             try:
-                decided = store.take(job.take_id).status
+                decided = _take_status(store, job.take_id)
             except NotFoundError:
                 continue
             if decided is not TakeStatus.PENDING:
@@ -166,6 +187,14 @@ async def recover_store_async(
     )
 
 
+def _take_status(store: LectureStore, take_id: str) -> TakeStatus:
+    """The review state of a video take or an image take."""
+    try:
+        return store.take(take_id).status
+    except NotFoundError:
+        return store.image_take(take_id).status
+
+
 def _why_not(store: LectureStore, lecture_id: str) -> str:
     try:
         store.check_may_write(lecture_id)
@@ -186,13 +215,13 @@ def _sweep_leases(root: Path, own_runner: str | None) -> list[str]:
 
 def _sweep_orphans(store: LectureStore, grace_s: float, writable: Callable[[str], bool]) -> list[str]:
     """Move unrecorded take files and half-written files of owned lectures to the trash."""
-    if store.damaged_table_files("takes"):
+    if store.damaged_table_files("takes") or store.damaged_table_files("image_takes"):
         log.warning(
-            "Recovery does not sweep take files while the takes table has damaged files: their records are "
-            "unreadable, so their videos would look unrecorded."
+            "Recovery does not sweep take files while a takes table has damaged files: their records are "
+            "unreadable, so their files would look unrecorded."
         )
         return []
-    recorded = set(store.takes()["path"])
+    recorded = set(store.takes()["path"]) | set(store.image_takes()["path"])
     cutoff = time.time() - grace_s
     trashed: list[str] = []
     for lecture_id in store.media_lecture_ids():
@@ -207,7 +236,7 @@ def _sweep_orphans(store: LectureStore, grace_s: float, writable: Callable[[str]
             reason = (
                 "a half-written file left by a process that stopped"
                 if name.startswith(".")
-                else "a generated video that no take records (its process stopped before recording it)"
+                else "a generated file that no take records (its process stopped before recording it)"
             )
             store.move_to_trash(relative, reason=reason)
             trashed.append(relative)
@@ -215,11 +244,12 @@ def _sweep_orphans(store: LectureStore, grace_s: float, writable: Callable[[str]
 
 
 def _committed_paths(store: LectureStore, lecture_id: str) -> set[str]:
-    """Paths the lecture's segments point at, damaged segments' stored paths included."""
+    """Paths the lecture's segments and starting images point at, damaged entries' stored paths included (an
+    accepted image take stays in the takes folder as the committed starting image)."""
     lecture = store.lecture(lecture_id)
     paths = set()
-    for asset in lecture.videos:
-        raw = asset.damage.raw.get("path") if asset.damage is not None else asset.path
+    for entry in (*lecture.videos, *lecture.starting_images):
+        raw = entry.damage.raw.get("path") if entry.damage is not None else entry.path
         if isinstance(raw, str):
             paths.add(raw)
     return paths

@@ -18,23 +18,25 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Generator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
+from workbench.domain.image_settings import ResolvedImageSettings
 from workbench.domain.jobs import JobRecord, JobStatus
-from workbench.domain.models import Take
+from workbench.domain.models import ImageTake, Take
 from workbench.domain.retry import RetryPolicy
 from workbench.domain.settings import ResolvedSettings
 from workbench.errors import JobBusyError, NotFoundError, WorkbenchError
-from workbench.generation.base import Progress
 from workbench.generation.registry import BackendRegistry, default_registry
 from workbench.jobs.bus import EventBus
+from workbench.jobs.context import JobContext, JobSpec, Workflow
 from workbench.jobs.events import TERMINAL_EVENTS, Event, EventType
 from workbench.jobs.group_writer import GroupWriter
 from workbench.jobs.lease import RunnerLease, runner_is_alive
+from workbench.jobs.workflows import spec_from_record, workflow_for
 from workbench.store import LectureStore
 
 __all__ = ["JobContext", "JobHandle", "JobSpec", "Runner"]
@@ -42,74 +44,10 @@ __all__ = ["JobContext", "JobHandle", "JobSpec", "Runner"]
 log = logging.getLogger("workbench.jobs")
 
 
-@dataclass(frozen=True)
-class JobSpec:
-    """What to run: the kind (e.g. ``app/regenerate-video-segment``), its target and resolved settings."""
-
-    kind: str
-    lecture_id: str
-    asset_id: str
-    user: str
-    overrides: Mapping[str, Any]
-    resolved: ResolvedSettings
-    warnings: tuple[str, ...] = ()
-
-
 def _log_write_failure(future: concurrent.futures.Future[Any]) -> None:
     error = future.exception()
     if error is not None:
         log.error("Could not record a job state: %s", error, exc_info=error)
-
-
-class JobContext:
-    """What a workflow gets: the store, the models, the executor, and ways to report progress."""
-
-    def __init__(self, runner: Runner, handle: JobHandle, attempt: int) -> None:
-        self.runner = runner
-        self.handle = handle
-        self.attempt = attempt
-        self.store: LectureStore = runner.store
-        self.registry: BackendRegistry = runner.registry
-        self.executor = runner.executor
-
-    @property
-    def job(self) -> JobRecord:
-        return self.handle.record
-
-    def publish(self, type_: EventType, message: str, payload: Mapping[str, Any] | None = None) -> Event:
-        return self.runner._publish(self.handle, type_, message, payload)
-
-    def report_progress(self, progress: Progress) -> None:
-        """Backend progress callback → throttled ``job-progress`` events."""
-        percent = round(progress.fraction * 100)
-        message = progress.message or f"Generating… {percent}%"
-        payload: dict[str, Any] = {"fraction": round(progress.fraction, 4)}
-        if progress.frame is not None:
-            payload.update(frame=progress.frame, total_frames=progress.total_frames)
-        self.publish(EventType.JOB_PROGRESS, message, payload)
-
-    def record_take(self, take: Take) -> asyncio.Future[None]:
-        """Persist a new take durably, grouped with other jobs' takes that wait at the same moment.
-
-        The write goes on even if the awaiting job is cancelled; the future says whether it landed.
-        """
-        return asyncio.wrap_future(self.runner._take_writer.submit(take, durable=True))
-
-    async def record_provider_job(self, provider_job_id: str) -> None:
-        """Journal a hosted model's job id durably, so a restarted kernel resumes it instead of paying again."""
-        await self.runner._save(self.handle, provider_job_id=provider_job_id)
-        self.publish(
-            EventType.JOB_PROGRESS,
-            f"Submitted to the provider (job {provider_job_id}).",
-            {"fraction": 0.0, "provider_job_id": provider_job_id},
-        )
-
-    def update_job(self, **changes: Any) -> JobRecord:
-        """Record a re-derivable job state (e.g. awaiting review once its take is stored); ordered, not awaited."""
-        return self.runner._save_soon(self.handle, **changes)
-
-
-Workflow = Callable[[JobContext], Awaitable[JobRecord]]
 
 
 class JobHandle:
@@ -120,6 +58,9 @@ class JobHandle:
         self.record = record
         self.spec = spec
         self.task: asyncio.Task[JobRecord] | None = None
+        #: Set by a cancel that came before the task first ran (a task cancelled then would never record it).
+        self.cancel_requested = False
+        self.started = False
 
     @property
     def id(self) -> str:
@@ -142,7 +83,7 @@ class JobHandle:
         return self.record.take_id
 
     @property
-    def resolved(self) -> ResolvedSettings:
+    def resolved(self) -> ResolvedSettings | ResolvedImageSettings:
         return self.spec.resolved
 
     @property
@@ -209,9 +150,7 @@ class Runner:
             lambda records, durable: store.save_jobs(records, durable=durable), "workbench-jobs"
         )
         # Takes are always durable (a preview may have cost money); grouped the same way under load.
-        self._take_writer: GroupWriter[Take] = GroupWriter(
-            lambda takes, _durable: store.record_takes(takes), "workbench-takes"
-        )
+        self._take_writer: GroupWriter[Take | ImageTake] = GroupWriter(_take_saver(store), "workbench-takes")
         self._handles: dict[str, JobHandle] = {}
         self._active_assets: dict[tuple[str, str], str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -219,6 +158,7 @@ class Runner:
         self._lease: RunnerLease | None = None
         self._recovery: asyncio.Task[None] | None = None
         self._closed = False
+        self._shut_down = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -274,20 +214,18 @@ class Runner:
             await asyncio.shield(self._recovery)
 
     def _resumable(self, job: JobRecord) -> bool:
-        model = str(job.settings.get("model", ""))
-        return (
-            bool(job.provider_job_id) and model in self.registry and self.registry.get(model).info.resumable
-        )
+        if not job.provider_job_id:
+            return False
+        try:
+            kind = workflow_for(job.kind).model_kind
+        except WorkbenchError:
+            return False
+        info = self.registry.info(str(job.settings.get("model", "")), kind)
+        return info is not None and info.resumable
 
     def _resume(self, job: JobRecord) -> JobHandle:
         """Take over an interrupted job whose provider job is still running: poll it, do not start another."""
-        from workbench.domain.models import SettingSource, VideoSettings
-        from workbench.jobs.workflows.regenerate_video import regenerate_video
-
-        resolved = ResolvedSettings(
-            VideoSettings.from_dict(job.settings), {k: SettingSource(v) for k, v in job.provenance.items()}
-        )
-        spec = JobSpec(job.kind, job.lecture_id, job.asset_id, job.user, dict(job.overrides), resolved)
+        spec = spec_from_record(job)
         record = replace(
             job, status=JobStatus.QUEUED, runner=self.runner_id, updated_at=next_timestamp(job.updated_at)
         )
@@ -299,7 +237,8 @@ class Runner:
             EventType.JOB_QUEUED,
             f"Resuming after a restart: polling provider job {job.provider_job_id}.",
         )
-        handle.task = asyncio.get_running_loop().create_task(self._run(handle, regenerate_video), name=job.id)
+        run = workflow_for(job.kind).run
+        handle.task = asyncio.get_running_loop().create_task(self._run(handle, run), name=job.id)
         return handle
 
     async def __aenter__(self) -> Runner:
@@ -326,7 +265,10 @@ class Runner:
         return [h.record for h in self._handles.values()]
 
     async def shutdown(self) -> None:
-        """Cancel queued and running jobs cleanly, flush the journal, release the runner's lease."""
+        """Cancel queued and running jobs cleanly, flush the journal, release the runner's lease (once)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self._closed = True
         tasks = [h.task for h in self._handles.values() if h.task is not None and not h.task.done()]
         for task in tasks:
@@ -364,8 +306,10 @@ class Runner:
         job_id = self._active_assets.get((lecture_id, asset_id))
         return None if job_id is None else self._handles.get(job_id)
 
-    def submit(self, spec: JobSpec, workflow: Workflow) -> JobHandle:
-        """Queue ``workflow`` for ``spec`` and return its handle at once (``job-queued`` is already out)."""
+    def submit(self, spec: JobSpec, workflow: Workflow | None = None) -> JobHandle:
+        """Queue the workflow of ``spec.kind`` (or ``workflow``, for tests) and return its handle at once
+        (``job-queued`` is already out)."""
+        run = workflow or workflow_for(spec.kind).run
         self._bind()
         key = (spec.lecture_id, spec.asset_id)
         self._refuse_if_busy(key)
@@ -379,7 +323,7 @@ class Runner:
             status=JobStatus.QUEUED,
             created_at=now,
             updated_at=now,
-            overrides=dict(spec.overrides),
+            overrides=spec.overrides.as_dict(),
             settings=spec.resolved.settings.to_dict(),
             provenance={k: str(v) for k, v in spec.resolved.provenance.items()},
             runner=self.runner_id,
@@ -391,14 +335,14 @@ class Runner:
         self._publish(
             handle,
             EventType.JOB_QUEUED,
-            f"Queued: {s.model}, {s.duration_s:g} s at {s.resolution}.",
+            f"Queued: {s.summary}.",
             {
-                "settings": s.to_dict(),
+                "settings": record.settings,
                 "warnings": list(spec.warnings),
                 **({"source": self.label} if self.label else {}),
             },
         )
-        handle.task = asyncio.get_running_loop().create_task(self._run(handle, workflow), name=record.id)
+        handle.task = asyncio.get_running_loop().create_task(self._run(handle, run), name=record.id)
         return handle
 
     def _refuse_if_busy(self, key: tuple[str, str]) -> None:
@@ -423,6 +367,9 @@ class Runner:
         handle = self.handle(job_id)
         if handle.task is None or handle.task.done():
             return False
+        if not handle.started:  # not run yet: it sees the request first thing and ends as cancelled, in words
+            handle.cancel_requested = True
+            return True
         handle.task.cancel()
         return True
 
@@ -430,7 +377,10 @@ class Runner:
 
     async def _run(self, handle: JobHandle, workflow: Workflow) -> JobRecord:
         key = (handle.lecture_id, handle.asset_id)
+        handle.started = True
         try:
+            if handle.cancel_requested:
+                raise asyncio.CancelledError
             await self.recovered()  # a crash's leftovers are dealt with before anything new is written
             self._save_soon(handle)  # persist "queued"
             assert self._semaphore is not None
@@ -452,8 +402,9 @@ class Runner:
             return handle.record
         except Exception as exc:
             log.exception("Job %s failed unexpectedly", handle.id)
+            what = "starting image" if isinstance(handle.spec.resolved, ResolvedImageSettings) else "video"
             message = (
-                "The video could not be generated because of an unexpected error. Try again; if it keeps "
+                f"The {what} could not be generated because of an unexpected error. Try again; if it keeps "
                 "failing, report it with the detail below."
             )
             await self._finish(
@@ -471,7 +422,7 @@ class Runner:
                 self._save_soon(handle, attempts=attempt)
             try:
                 async with asyncio.timeout(self.timeout_s):
-                    return await workflow(JobContext(self, handle, attempt))
+                    return await workflow(JobContext(self, handle.id, handle.spec, attempt))
             except WorkbenchError as exc:
                 delay = self.retry.delay_for(exc, attempt)
                 if delay is None:
@@ -499,6 +450,32 @@ class Runner:
         )
         payload = {"detail": detail} if detail else {}
         self._publish(handle, event, message, payload)
+
+    # -- the port workflows use (see ``context.JobPort``) ------------------------------------------------------
+
+    def job_record(self, job_id: str) -> JobRecord:
+        """A job's latest state as this runner knows it."""
+        return self.handle(job_id).record
+
+    def publish_job_event(
+        self, job_id: str, type_: EventType, message: str, payload: Mapping[str, Any] | None = None
+    ) -> Event:
+        """Publish an event about one of this runner's jobs (journaled, delivered on the loop)."""
+        return self._publish(self.handle(job_id), type_, message, payload)
+
+    def record_job_state(self, job_id: str, **changes: Any) -> JobRecord:
+        """Record a re-derivable job state (see :meth:`_save_soon`): ordered with the others, not awaited."""
+        return self._save_soon(self.handle(job_id), **changes)
+
+    async def record_job_state_durably(self, job_id: str, **changes: Any) -> JobRecord:
+        """Record a job state durably and wait until it is on disk (e.g. a provider job id)."""
+        return await self._save(self.handle(job_id), **changes)
+
+    def record_take_soon(self, take: Take | ImageTake) -> concurrent.futures.Future[None]:
+        """Persist a new take durably, grouped with other jobs' takes; the future resolves once it is on disk."""
+        return self._take_writer.submit(take, durable=True)
+
+    # -- job state -------------------------------------------------------------------------------------------
 
     def _save_soon(self, handle: JobHandle, **changes: Any) -> JobRecord:
         """Record a job state that recovery can re-derive (queued, running, awaiting review) without waiting.
@@ -534,3 +511,17 @@ class Runner:
 
     def __repr__(self) -> str:
         return f"<Runner {self.store.root} jobs={len(self._handles)} max_concurrent={self.max_concurrent}>"
+
+
+def _take_saver(store: LectureStore) -> Any:
+    """Write a group of takes of both kinds: video takes and image takes go to their own tables."""
+
+    def save(takes: Sequence[Take | ImageTake], _durable: bool) -> None:
+        videos = [t for t in takes if isinstance(t, Take)]
+        images = [t for t in takes if isinstance(t, ImageTake)]
+        if videos:
+            store.record_takes(videos)
+        if images:
+            store.record_image_takes(images)
+
+    return save

@@ -17,7 +17,8 @@ import pandas as pd
 
 from workbench.domain.clock import next_timestamp
 from workbench.domain.drafts import SETTING_WORDS, FieldConflict, SegmentDraft
-from workbench.domain.models import Lecture, Project, Take, TakeStatus, VideoAsset
+from workbench.domain.image_settings import ImageOverrides, ResolvedImageSettings
+from workbench.domain.models import ImageTake, Lecture, Project, Take, TakeStatus, VideoAsset
 from workbench.domain.segments import SegmentSummary, damaged_summary, summarize_segment
 from workbench.domain.settings import ResolvedSettings, VideoOverrides, resolve_video_settings
 from workbench.domain.urls import build_video_asset_url
@@ -26,14 +27,20 @@ from workbench.jobs.actions import (
     accept_take,
     cancel_job,
     pending_previews,
-    preflight,
     regenerate_video_segment,
     reject_take,
     replace_starting_image,
 )
-from workbench.jobs.events import TERMINAL_EVENTS, Event, EventType
+from workbench.jobs.events import IMAGE_EVENTS, TERMINAL_EVENTS, Event, EventType
+from workbench.jobs.image_actions import (
+    accept_image_take,
+    effective_image_settings,
+    pending_image_previews,
+    regenerate_starting_image,
+    reject_image_take,
+)
 from workbench.jobs.lease import runner_is_alive
-from workbench.jobs.runner import JobHandle, JobSpec, Runner
+from workbench.jobs.runner import JobHandle, Runner
 from workbench.session.draft_saver import DraftSaver
 from workbench.session.wording import changed_fields, describe_changes, segment_label, who_did
 
@@ -56,7 +63,10 @@ DRAFT_SAVE_DELAY_S = 0.3
 EXPLAIN_WAIT_S = 1.0
 
 _RUN_EVENTS = frozenset({EventType.JOB_QUEUED, EventType.JOB_STARTED, EventType.JOB_RETRYING})
-_TAKE_EVENTS = frozenset({EventType.VIDEO_PREVIEW, EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED})
+_TAKE_EVENTS = (
+    frozenset({EventType.VIDEO_PREVIEW, EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED}) | IMAGE_EVENTS
+)
+_COMMIT_EVENTS = frozenset({EventType.VIDEO_COMPLETE, EventType.IMAGE_COMPLETE})
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,8 @@ class LectureSession:
         self._listeners: list[ChangeListener] = []
         self._event_listeners: list[EventListener] = []
         self._optimistic: dict[str, OptimisticPreview] = {}
+        #: Image takes being accepted (asset id → take id), until ``image-complete`` reloads the lecture.
+        self._accepting_image: dict[str, str] = {}
         # drafts, saved to the store a moment after each edit
         drafts = self.store.drafts()
         try:
@@ -239,7 +251,7 @@ class LectureSession:
         if self._image_exists(asset):
             image = self.committed.starting_image(asset.starting_image_id)
             assert image is not None
-            thumb = self.media_url(image.path, version=image.created_at)
+            thumb = self.media_url(image.path, version=image.version)
         draft = self._drafts.get(asset.id)
         return summarize_segment(
             asset,
@@ -251,6 +263,7 @@ class LectureSession:
             takes=self._take_counts[asset.id],
             has_draft=draft is not None and not draft.is_empty(),
             conflict=bool(draft and draft.conflicts(asset)),
+            video_outdated=thumb is not None and self.committed.video_is_outdated(asset.id),
         )
 
     def _rebuild_summaries(self) -> None:
@@ -273,13 +286,19 @@ class LectureSession:
 
     def _count_takes(self, asset_id: str | None = None) -> None:
         """Count takes (all, and pending) of one segment, or of every segment when ``asset_id`` is None."""
-        frame = self.store.takes(lecture_id=self.lecture_id, asset_id=asset_id)
+        pending = str(TakeStatus.PENDING)
+        videos = self.store.takes(lecture_id=self.lecture_id, asset_id=asset_id)
+        images = self.store.image_takes(lecture_id=self.lecture_id, asset_id=asset_id)
         if asset_id is None:
-            self._take_counts = Counter(frame["asset_id"])
-            self._pending = Counter(frame.loc[frame["status"] == str(TakeStatus.PENDING), "asset_id"])
+            self._take_counts = Counter(videos["asset_id"]) + Counter(images["asset_id"])
+            self._pending = Counter(videos.loc[videos["status"] == pending, "asset_id"]) + Counter(
+                images.loc[images["status"] == pending, "asset_id"]
+            )
         else:
-            self._take_counts[asset_id] = len(frame)
-            self._pending[asset_id] = int((frame["status"] == str(TakeStatus.PENDING)).sum())
+            self._take_counts[asset_id] = len(videos) + len(images)
+            self._pending[asset_id] = int(
+                (videos["status"] == pending).sum() + (images["status"] == pending).sum()
+            )
 
     def _find_busy_elsewhere(self) -> None:
         mine = {h.id for h in self.runner.handles()}
@@ -341,10 +360,6 @@ class LectureSession:
     def effective(self, asset_id: str) -> ResolvedSettings:
         return resolve_video_settings(self.draft(asset_id), self.project, self.asset(asset_id))
 
-    def optimistic(self, asset_id: str) -> OptimisticPreview | None:
-        """The accepted preview's metadata while its commit is in flight."""
-        return self._optimistic.get(asset_id)
-
     def draft_view(self, asset_id: str) -> Mapping[str, Any]:
         """What the editor shows: effective directions/model and the video path, optimistic while accepting."""
         resolved = self.effective(asset_id).settings
@@ -376,10 +391,6 @@ class LectureSession:
     def busy(self, asset_id: str) -> bool:
         """Whether the segment is being regenerated, here or by another process."""
         return asset_id in self._busy_elsewhere or self.active_job(asset_id) is not None
-
-    def check(self, asset_id: str) -> JobSpec:
-        """Validate the draft as a regeneration would (settings, model, warnings) without starting it."""
-        return preflight(self.runner, self.lecture_id, asset_id, self.draft(asset_id))
 
     def regenerate(self, asset_id: str) -> JobHandle:
         handle = regenerate_video_segment(self.runner, self.lecture_id, asset_id, self.draft(asset_id))
@@ -423,6 +434,90 @@ class LectureSession:
         self._changed("committed", [asset_id])
         return self.committed
 
+    # -- starting images (the image twin of the flow above) -------------------------------------------------
+
+    def image_draft(self, asset_id: str) -> ImageOverrides:
+        """The starting-image form's edits of a segment."""
+        return self.segment_draft(asset_id).image
+
+    def edit_image(self, asset_id: str, **changes: Any) -> ResolvedImageSettings:
+        """Change image-form fields (``None`` drops an override); validated before anything is kept."""
+        self.asset(asset_id)
+        updated = self.segment_draft(asset_id).changed_image(changes, at=next_timestamp())
+        self._set_draft(asset_id, updated)
+        self._resummarize([asset_id])
+        self._changed("draft", [asset_id])
+        return self.effective_image(asset_id)
+
+    def effective_image(self, asset_id: str) -> ResolvedImageSettings:
+        """The image settings a Regenerate starting image would use, with where each came from."""
+        self.asset(asset_id)
+        return effective_image_settings(self.project, self.committed, asset_id, self.image_draft(asset_id))
+
+    def regenerate_image(self, asset_id: str) -> JobHandle:
+        handle = regenerate_starting_image(self.runner, self.lecture_id, asset_id, self.image_draft(asset_id))
+        self._resummarize([asset_id])
+        self._changed("job", [asset_id])
+        return handle
+
+    async def accept_image(self, take_id: str) -> Lecture:
+        """Accept an image take. The draft takes its prompt at once; the committed image (and its ``?v=`` URL)
+        changes only when ``image-complete`` reloads the lecture."""
+        take = self.store.image_take(take_id)
+        self.asset(take.asset_id)
+        before = self._drafts.get(take.asset_id)
+        s = take.settings
+        self._accepting_image[take.asset_id] = take.id
+        self._set_draft(
+            take.asset_id,
+            self.segment_draft(take.asset_id).changed_image(
+                {"prompt": s.prompt, "model": s.model, "size": str(s.size), "seed": s.seed}
+            ),
+        )
+        self._changed("draft", [take.asset_id])
+        try:
+            return await accept_image_take(self.runner, take_id)
+        except BaseException:
+            self._accepting_image.pop(take.asset_id, None)
+            self._set_draft(take.asset_id, before)
+            self._changed("draft", [take.asset_id])
+            raise
+
+    async def reject_image(self, take_id: str) -> ImageTake:
+        """Reject an image take: nothing committed changes, and the draft keeps the edited prompt."""
+        return await reject_image_take(self.runner, take_id)
+
+    def image_takes(self, asset_id: str) -> list[ImageTake]:
+        return self.store.image_take_records(
+            self.store.image_takes(lecture_id=self.lecture_id, asset_id=asset_id)
+        )
+
+    def pending_image_previews(self, asset_id: str | None = None) -> list[ImageTake]:
+        return pending_image_previews(self.store, self.lecture_id, asset_id)
+
+    def accepting_image(self, asset_id: str) -> bool:
+        """Whether an accepted image take of the segment waits for its ``image-complete``."""
+        return asset_id in self._accepting_image
+
+    def video_outdated(self, asset_id: str) -> bool:
+        """Whether the committed video was made from an older starting image than the segment has now."""
+        return self.committed.video_is_outdated(asset_id)
+
+    def _settle_image_draft(self, asset_id: str) -> None:
+        """After our own image accept: drop image-form fields that the committed image now says anyway."""
+        draft = self._drafts.get(asset_id)
+        if draft is None or draft.image.is_empty():
+            return
+        kept = draft.image.as_dict()
+        for name in list(kept):
+            without = {k: v for k, v in kept.items() if k != name}
+            plain = effective_image_settings(
+                self.project, self.committed, asset_id, without
+            ).settings.to_dict()
+            if plain[name] == kept[name]:
+                kept = without
+        self._set_draft(asset_id, draft.changed_image(dict.fromkeys(set(draft.image.as_dict()) - set(kept))))
+
     def pending_previews(self, asset_id: str | None = None) -> list[Take]:
         return pending_previews(self.store, self.lecture_id, asset_id)
 
@@ -442,8 +537,18 @@ class LectureSession:
             return None
         return build_video_asset_url(asset, base_url=self.media_base_url, updated_at=asset.updated_at or "0")
 
-    def preview_url(self, take: Take) -> str:
+    def preview_url(self, take: Take | ImageTake) -> str:
+        """A preview's URL (``?preview=<token>``), for a video take or an image take."""
         return build_video_asset_url(take, base_url=self.media_base_url, preview_token=take.preview_token)
+
+    def image_url(self, asset_id: str) -> str | None:
+        """The committed starting image's URL (``?v=<its version>``), from the committed lecture only."""
+        asset = self.asset(asset_id)
+        if not self._image_exists(asset):
+            return None
+        image = self.committed.starting_image(asset.starting_image_id)
+        assert image is not None
+        return self.media_url(image.path, version=image.version)
 
     def media_url(self, path: str, *, version: str) -> str:
         """A URL for any store file (e.g. a starting image), cache-keyed by ``version``."""
@@ -471,21 +576,30 @@ class LectureSession:
         if kind in _TAKE_EVENTS:
             self._count_takes(asset_id)
         message = None
-        if kind is EventType.VIDEO_COMPLETE:
+        touched = [asset_id]
+        if kind in _COMMIT_EVENTS:
             self._unexplained.pop(asset_id, None)
             self._apply_lecture(self.store.lecture(self.lecture_id))
-            if not external:
+            if (
+                kind is EventType.IMAGE_COMPLETE
+            ):  # every segment sharing the image has a new one (and an old video)
+                touched = sorted(
+                    {asset_id, *(a for a in event.payload.get("segments", []) if a in self._assets)}
+                )
+            if not external and kind is EventType.VIDEO_COMPLETE:
                 self._optimistic.pop(asset_id, None)
                 self._settle_draft_after_accept(asset_id)
+            elif not external:
+                self._accepting_image.pop(asset_id, None)
+                self._settle_image_draft(asset_id)
             else:
                 message = self._accepted_elsewhere(event)
-        elif external and kind is EventType.VIDEO_REJECTED:
-            message = f"A preview of {self._label(asset_id)} was rejected by {self._who(event)}."
-        self._resummarize([asset_id])
-        kind_word = (
-            "committed" if kind is EventType.VIDEO_COMPLETE else "takes" if kind in _TAKE_EVENTS else "job"
-        )
-        self._changed(kind_word, [asset_id], message=message, external=external)
+        elif external and kind in (EventType.VIDEO_REJECTED, EventType.IMAGE_REJECTED):
+            what = "An image preview" if kind is EventType.IMAGE_REJECTED else "A preview"
+            message = f"{what} of {self._label(asset_id)} was rejected by {self._who(event)}."
+        self._resummarize(touched)
+        kind_word = "committed" if kind in _COMMIT_EVENTS else "takes" if kind in _TAKE_EVENTS else "job"
+        self._changed(kind_word, touched, message=message, external=external)
 
     def _settle_draft_after_accept(self, asset_id: str) -> None:
         """After our own accept: drop overrides the commit made redundant; the rest now count as typed against
@@ -590,6 +704,11 @@ class LectureSession:
 
     def _accepted_elsewhere(self, event: Event) -> str:
         asset_id = event.asset_id
+        if event.type is EventType.IMAGE_COMPLETE:
+            return (
+                f"{self._label(asset_id)} got a new starting image, accepted by {self._who(event)}; its committed "
+                "video was made from the old one."
+            )
         return (
             f"{self._label(asset_id)} was accepted by {self._who(event)}: the player, settings and table now show "
             "the new video." + self._conflict_note([asset_id])

@@ -26,6 +26,7 @@ from workbench.domain.ids import ID_PATTERN, check_id
 from workbench.domain.integrity import check_media_path
 from workbench.domain.models import (
     Damage,
+    ImageDefaults,
     Lecture,
     Project,
     Resolution,
@@ -80,8 +81,17 @@ def _resolution(value: Resolution | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _present(entries: Mapping[str, Any]) -> dict[str, Any]:
+    """Optional keys added after a format's first version are written only when set (older files stay as
+    they were, and a file that never used them reads the same)."""
+    return {key: value for key, value in entries.items() if value not in (None, "")}
+
+
 def encode_project(project: Project) -> bytes:
     d = project.video_defaults
+    images = _present(
+        {"model": project.image_defaults.model, "size": _resolution(project.image_defaults.size)}
+    )
     return dumps(
         {
             "format": PROJECT_FORMAT,
@@ -94,6 +104,7 @@ def encode_project(project: Project) -> bytes:
                 "resolution": _resolution(d.resolution),
                 "fps": d.fps,
             },
+            **({"image_defaults": images} if images else {}),
         }
     )
 
@@ -118,6 +129,14 @@ def encode_lecture(lecture: Lecture) -> bytes:
                     "height": img.height,
                     "created_at": img.created_at,
                     "regions": {name: list(box) for name, box in img.regions.items()},
+                    **_present(
+                        {
+                            "updated_at": img.updated_at,
+                            "prompt": img.prompt,
+                            "model": img.model,
+                            "seed": img.seed,
+                        }
+                    ),
                 }
                 for img in lecture.starting_images
             ],
@@ -136,6 +155,7 @@ def encode_lecture(lecture: Lecture) -> bytes:
                     "seed": a.seed,
                     "path": a.path,
                     "updated_at": a.updated_at,
+                    **_present({"starting_image_version": a.starting_image_version}),
                 }
                 for a in lecture.videos
             ],
@@ -257,11 +277,15 @@ def decode_project(path: Path, data: Mapping[str, Any]) -> Project:
         fps=d.number("fps", int, low=1, optional=True),
     )
     d.done()
+    i = r.nested("image_defaults", r.get("image_defaults", dict, optional=True, default={}))
+    image_defaults = ImageDefaults(model=i.text("model", optional=True), size=_opt_resolution(i, "size"))
+    i.done()
     project = Project(
         id=r.id("id", "project id"),
         name=r.text("name"),
         owner=r.id("owner", "owner"),
         video_defaults=defaults,
+        image_defaults=image_defaults,
     )
     r.done()
     return project
@@ -291,6 +315,10 @@ def _decode_image(s: _Reader, image_id: str, lecture_id: str) -> StartingImage:
         height=s.number("height", int, low=1),
         created_at=s.timestamp("created_at"),
         regions=regions,
+        updated_at=s.timestamp("updated_at"),
+        prompt=s.text("prompt", optional=True),
+        model=s.text("model", optional=True),
+        seed=s.number("seed", int, low=0, optional=True),
     )
     s.done()
     return image
@@ -310,6 +338,7 @@ def _decode_video(v: _Reader, asset_id: str, lecture_id: str) -> VideoAsset:
         seed=v.number("seed", int, low=0, optional=True),
         path=None if path is None else v.convert("path", path, lambda p: check_media_path(p, lecture_id)),
         updated_at=v.timestamp("updated_at"),
+        starting_image_version=v.text("starting_image_version", optional=True),
     )
     v.done()
     return asset

@@ -39,7 +39,7 @@ from workbench.domain.ids import check_id, new_id
 from workbench.domain.images import check_image_covers
 from workbench.domain.integrity import check_lecture, check_media_path
 from workbench.domain.jobs import ACTIVE_JOB_STATUSES, JobRecord
-from workbench.domain.models import Lecture, Project, Resolution, StartingImage, Take, TakeStatus
+from workbench.domain.models import ImageTake, Lecture, Project, Resolution, StartingImage, Take, TakeStatus
 from workbench.domain.ownership import check_owner, current_user
 from workbench.domain.settings import SETTING_FIELDS, resolve_video_settings
 from workbench.domain.text import check_plain_text
@@ -64,9 +64,12 @@ from workbench.store.guard import Touches, writes
 from workbench.store.images import prepare_upload
 from workbench.store.records import (
     EVENT_SCHEMA,
+    IMAGE_TAKE_SCHEMA,
     JOB_SCHEMA,
     TAKE_SCHEMA,
     event_row,
+    image_take_from_row,
+    image_take_to_row,
     job_from_row,
     job_to_row,
     take_from_row,
@@ -127,6 +130,9 @@ class LectureStore:
         self._jobs: VersionedTable[JobRecord] = VersionedTable(
             tables / "jobs", JOB_SCHEMA, "job_id", job_to_row, job_from_row
         )
+        self._image_takes: VersionedTable[ImageTake] = VersionedTable(
+            tables / "image_takes", IMAGE_TAKE_SCHEMA, "take_id", image_take_to_row, image_take_from_row
+        )
         self._events = ParquetLog(tables / "events", EVENT_SCHEMA)
         self._lecture_cache: dict[str, tuple[tuple[int, ...], Lecture]] = {}
         with self.writing():
@@ -170,8 +176,16 @@ class LectureStore:
                 for entry in folder.iterdir():
                     if is_temp_name(entry.name):
                         entry.unlink(missing_ok=True)
-        for table in (self._takes.log, self._jobs.log, self._events):
+        for table in self._logs().values():
             table.sweep_replaced()
+
+    def _logs(self) -> dict[str, ParquetLog]:
+        return {
+            "takes": self._takes.log,
+            "image_takes": self._image_takes.log,
+            "jobs": self._jobs.log,
+            "events": self._events,
+        }
 
     # -- paths -----------------------------------------------------------------------------------------------
 
@@ -430,6 +444,11 @@ class LectureStore:
         Each take's file must be in place in its lecture's ``takes`` folder; it is fsynced (with its folder)
         before the record is written, so a recorded take never points at a file a power cut could lose.
         """
+        self._take_files(takes)
+        self._takes.put_many([(take, 0) for take in takes])
+
+    def _take_files(self, takes: Sequence[Take | ImageTake]) -> list[Path]:
+        """Check new takes' ids and files (in their lecture's media folder), then fsync the files and folders."""
         files = []
         for take in takes:
             check_id(take.id, "take id")
@@ -441,13 +460,13 @@ class LectureStore:
                     f"The file of take {take.id!r} ({take.path}) is missing; nothing was recorded."
                 )
             files.append(path)
-            if self._takes.get(take.id) is not None:
+            if self._takes.get(take.id) is not None or self._image_takes.get(take.id) is not None:
                 raise ConflictError(f"A take {take.id!r} already exists.")
         for path in files:
             fsync_file(path)
         for folder in {path.parent for path in files}:
             fsync_dir(folder)
-        self._takes.put_many([(take, 0) for take in takes])
+        return files
 
     @writes(lambda store, a: Touches.lecture(*store._stored_take_owner(a["take"].id)))
     def update_take(
@@ -504,6 +523,81 @@ class LectureStore:
     def take_records(self, frame: pd.DataFrame) -> list[Take]:
         """Turn rows of :meth:`takes` into :class:`Take` values."""
         return self._takes.records(frame)
+
+    # -- image takes (generated starting images; see ``jobs/workflows/regenerate_image.py``) ----------------
+
+    def new_image_take_path(self, lecture_id: str, take_id: str) -> Path:
+        return self.media_dir(lecture_id, "takes") / f"{check_id(take_id, 'take id')}.png"
+
+    def record_image_take(self, take: ImageTake) -> ImageTake:
+        """Persist a new image take (its file must already be in place)."""
+        self.record_image_takes([take])
+        return take
+
+    @writes(lambda store, a: Touches.of((check_id(t.lecture_id, "lecture id"), t.job_id) for t in a["takes"]))
+    def record_image_takes(self, takes: Sequence[ImageTake]) -> None:
+        """Persist new image takes as one durable append (all or none); each file is fsynced first."""
+        self._take_files(takes)
+        self._image_takes.put_many([(take, 0) for take in takes])
+
+    @writes(lambda store, a: Touches.lecture(*store._stored_image_take_owner(a["take"].id)))
+    def update_image_take(self, take: ImageTake, *, expect_status: TakeStatus | None = None) -> ImageTake:
+        """Append a new revision of an image take; only its review state may change."""
+        current, revision = self._image_takes.get(take.id)  # type: ignore[misc]  (the guard found it)
+        if expect_status is not None and current.status is not expect_status:
+            raise ConflictError(
+                f"Image take {take.id!r} is already {current.status}; reload to see its current state."
+            )
+        fixed = (
+            "lecture_id",
+            "asset_id",
+            "job_id",
+            "path",
+            "settings",
+            "preview_token",
+            "created_at",
+            "regions",
+        )
+        changed = [name for name in fixed if getattr(take, name) != getattr(current, name)]
+        if changed:
+            raise ValidationError(
+                f"Image take {take.id!r}: {', '.join(changed)} cannot change after it was generated; only its "
+                "review state can. Nothing was written."
+            )
+        self._image_takes.put(take, revision + 1)
+        return take
+
+    def _stored_image_take_owner(self, take_id: str) -> tuple[str, str]:
+        found = self._image_takes.get(check_id(take_id, "take id"))
+        if found is None:
+            raise NotFoundError(f"There is no image take {take_id!r}.")
+        return found[0].lecture_id, found[0].job_id
+
+    def image_take(self, take_id: str) -> ImageTake:
+        found = self._image_takes.get(check_id(take_id, "take id"))
+        if found is None:
+            raise NotFoundError(f"There is no image take {take_id!r}. It may belong to another store.")
+        return found[0]
+
+    def image_takes(
+        self,
+        lecture_id: str | None = None,
+        asset_id: str | None = None,
+        status: TakeStatus | str | None = None,
+    ) -> pd.DataFrame:
+        """Image takes (latest state of each) as a DataFrame, oldest first; filter like :meth:`takes`."""
+        frame = self._image_takes.latest()
+        mask = pd.Series(True, index=frame.index)
+        if lecture_id is not None:
+            mask &= frame["lecture_id"] == lecture_id
+        if asset_id is not None:
+            mask &= frame["asset_id"] == asset_id
+        if status is not None:
+            mask &= frame["status"] == str(status)
+        return frame[mask].reset_index(drop=True)
+
+    def image_take_records(self, frame: pd.DataFrame) -> list[ImageTake]:
+        return self._image_takes.records(frame)
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
@@ -622,6 +716,8 @@ class LectureStore:
         takes = self._takes.latest()
         pending = takes[takes["status"] == TakeStatus.PENDING].groupby("asset_id").size()
         take_counts = takes.groupby("asset_id").size()
+        image_takes = self._image_takes.latest()
+        pending_images = image_takes[image_takes["status"] == TakeStatus.PENDING].groupby("asset_id").size()
         jobs = self._jobs.latest()
         active = set(jobs.loc[jobs["status"].isin([str(s) for s in ACTIVE_JOB_STATUSES]), "asset_id"])
         rows = []
@@ -641,7 +737,7 @@ class LectureStore:
                 resolved = resolve_video_settings(None, project, asset)
                 image = lecture.starting_image(asset.starting_image_id)
                 image_file = self.starting_image_file(lecture, asset.starting_image_id)
-                n_pending = int(pending.get(asset.id, 0))
+                n_pending = int(pending.get(asset.id, 0)) + int(pending_images.get(asset.id, 0))
                 if image_file is None:
                     state = "needs starting image"
                 elif asset.id in active:
@@ -665,6 +761,7 @@ class LectureStore:
                     "updated_at": asset.updated_at,
                     "pending_previews": n_pending,
                     "takes": int(take_counts.get(asset.id, 0)),
+                    "video_outdated": lecture.video_is_outdated(asset.id),
                 }
                 settings = resolved.settings.to_dict()
                 for name in SETTING_FIELDS:
@@ -679,21 +776,16 @@ class LectureStore:
 
         Store-wide maintenance that changes no record, so any user may run it (damaged files stay as they are).
         """
-        return {
-            "takes": self._takes.log.compact(),
-            "jobs": self._jobs.log.compact(),
-            "events": self._events.compact(),
-        }
+        return {name: log.compact() for name, log in self._logs().items()}
 
     def damaged_table_files(self, table: str) -> dict[Path, str]:
-        """Unreadable files of one table (``"takes"``, ``"jobs"`` or ``"events"``) that reads skip."""
-        logs = {"takes": self._takes.log, "jobs": self._jobs.log, "events": self._events}
-        return logs[table].damaged_files()
+        """Unreadable files of one table (``"takes"``, ``"image_takes"``, ``"jobs"`` or ``"events"``)."""
+        return self._logs()[table].damaged_files()
 
     def damaged_files(self) -> dict[Path, str]:
         """Files the store skips because they cannot be read (path → reason): table files and documents."""
         found: dict[Path, str] = {}
-        for table in (self._takes.log, self._jobs.log, self._events):
+        for table in self._logs().values():
             found.update(table.damaged_files())
         for kind, decode in (("projects", decode_project), ("lectures", decode_lecture)):
             folder = self.root / kind
@@ -795,6 +887,7 @@ def _damaged_row(lecture_id: str, order: int, asset: Any) -> dict[str, Any]:
         "updated_at": "",
         "pending_previews": 0,
         "takes": 0,
+        "video_outdated": False,
     }
     for name in SETTING_FIELDS:
         row[name] = row[f"{name}_source"] = None

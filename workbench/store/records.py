@@ -18,14 +18,18 @@ from typing import Any
 import pyarrow as pa
 
 from workbench.domain.jobs import JobRecord, JobStatus
-from workbench.domain.models import SettingSource, Take, TakeStatus, VideoSettings
+from workbench.domain.models import ImageSettings, ImageTake, SettingSource, Take, TakeStatus, VideoSettings
 from workbench.domain.redaction import redact, redact_optional
+from workbench.store.tables import added_later
 
 __all__ = [
     "EVENT_SCHEMA",
+    "IMAGE_TAKE_SCHEMA",
     "JOB_SCHEMA",
     "TAKE_SCHEMA",
     "event_row",
+    "image_take_from_row",
+    "image_take_to_row",
     "job_from_row",
     "job_to_row",
     "take_from_row",
@@ -42,6 +46,19 @@ TAKE_SCHEMA = pa.schema(
         ("height", _i), ("fps", _i), ("seed", _i), ("settings_json", _s), ("provenance_json", _s),
         ("backend", _s), ("provider", _s), ("provider_job_id", _s), ("cost", _f), ("frame_count", _i),
         ("size_bytes", _i), ("generation_s", _f), ("timings_json", _s), ("warnings_json", _s),
+        added_later("starting_image_version", _s),
+    ]
+)  # fmt: skip
+
+#: Generated starting images awaiting (or past) review; files older than a column read it as null.
+IMAGE_TAKE_SCHEMA = pa.schema(
+    [
+        ("take_id", _s), ("revision", _i), ("lecture_id", _s), ("asset_id", _s), ("job_id", _s),
+        ("status", _s), ("path", _s), ("preview_token", _s), ("created_at", _s), ("decided_at", _s),
+        ("decided_by", _s), ("model", _s), ("prompt", _s), ("width", _i), ("height", _i), ("seed", _i),
+        ("reference_path", _s), ("settings_json", _s), ("provenance_json", _s), ("backend", _s),
+        ("provider", _s), ("provider_job_id", _s), ("cost", _f), ("size_bytes", _i), ("generation_s", _f),
+        ("regions_json", _s), ("timings_json", _s), ("warnings_json", _s),
     ]
 )  # fmt: skip
 
@@ -97,6 +114,7 @@ def take_to_row(take: Take, revision: int) -> dict[str, Any]:
         "generation_s": take.timings.get("total_s"),
         "timings_json": _dumps(dict(take.timings)),
         "warnings_json": _dumps([redact(w) for w in take.warnings]),
+        "starting_image_version": take.starting_image_version,
     }
 
 
@@ -133,6 +151,70 @@ def take_from_row(row: Mapping[str, Any]) -> Take:
         cost=None if cost is None else float(cost),
         frame_count=int(row["frame_count"]),
         size_bytes=int(row["size_bytes"]),
+        timings=json.loads(row["timings_json"]),
+        warnings=tuple(json.loads(row["warnings_json"])),
+        starting_image_version=_opt(row.get("starting_image_version")),
+    )
+
+
+def image_take_to_row(take: ImageTake, revision: int) -> dict[str, Any]:
+    s = take.settings
+    return {
+        "take_id": take.id,
+        "revision": revision,
+        "lecture_id": take.lecture_id,
+        "asset_id": take.asset_id,
+        "job_id": take.job_id,
+        "status": str(take.status),
+        "path": take.path,
+        "preview_token": take.preview_token,
+        "created_at": take.created_at,
+        "decided_at": take.decided_at,
+        "decided_by": take.decided_by,
+        "model": s.model,
+        "prompt": s.prompt,
+        "width": take.width,
+        "height": take.height,
+        "seed": s.seed,
+        "reference_path": take.reference_path,
+        "settings_json": _dumps(s.to_dict()),
+        "provenance_json": _dumps({k: str(v) for k, v in take.provenance.items()}),
+        "backend": take.backend,
+        "provider": redact_optional(take.provider),
+        "provider_job_id": redact_optional(take.provider_job_id),
+        "cost": take.cost,
+        "size_bytes": take.size_bytes,
+        "generation_s": take.timings.get("total_s"),
+        "regions_json": _dumps({name: list(box) for name, box in take.regions.items()}),
+        "timings_json": _dumps(dict(take.timings)),
+        "warnings_json": _dumps([redact(w) for w in take.warnings]),
+    }
+
+
+def image_take_from_row(row: Mapping[str, Any]) -> ImageTake:
+    cost = _opt(row["cost"])
+    return ImageTake(
+        id=row["take_id"],
+        lecture_id=row["lecture_id"],
+        asset_id=row["asset_id"],
+        job_id=row["job_id"],
+        path=row["path"],
+        settings=ImageSettings.from_dict(json.loads(row["settings_json"])),
+        provenance={k: SettingSource(v) for k, v in json.loads(row["provenance_json"]).items()},
+        preview_token=row["preview_token"],
+        width=int(row["width"]),
+        height=int(row["height"]),
+        status=TakeStatus(row["status"]),
+        created_at=row["created_at"],
+        decided_at=_opt(row["decided_at"]),
+        decided_by=_opt(row["decided_by"]),
+        backend=_opt(row["backend"]) or "",
+        provider=_opt(row["provider"]),
+        provider_job_id=_opt(row["provider_job_id"]),
+        cost=None if cost is None else float(cost),
+        size_bytes=int(row["size_bytes"]),
+        regions={k: tuple(v) for k, v in json.loads(row["regions_json"]).items()},
+        reference_path=_opt(row["reference_path"]),
         timings=json.loads(row["timings_json"]),
         warnings=tuple(json.loads(row["warnings_json"])),
     )

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from workbench.errors import CorruptFileError
 from workbench.store.atomic import fsync_dir
 
-__all__ = ["ParquetLog"]
+__all__ = ["ParquetLog", "added_later"]
 
 log = logging.getLogger("workbench.store")
 
@@ -209,7 +209,7 @@ class ParquetLog:
         try:
             table = pq.read_table(path)
             meta = table.schema.metadata or {}
-            table = table.replace_schema_metadata(None).select(self.schema.names).cast(self.schema)
+            table = _conform(table.replace_schema_metadata(None), self.schema)
         except FileNotFoundError:
             raise
         except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, OSError) as exc:
@@ -221,3 +221,25 @@ class ParquetLog:
 
     def __repr__(self) -> str:
         return f"ParquetLog({str(self.folder)!r})"
+
+
+#: Field metadata marking a column a schema gained later (see :func:`added_later`).
+_ADDED_LATER = b"workbench.added_later"
+
+
+def added_later(name: str, type_: pa.DataType) -> pa.Field:
+    """A nullable column added to a table after files were written without it: those files read it as nulls.
+
+    Files are never rewritten to migrate them; any other difference from the schema is damage.
+    """
+    return pa.field(name, type_, nullable=True, metadata={_ADDED_LATER: b"1"})
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` in ``schema``'s columns and types (raises ``KeyError`` for a missing original column)."""
+    present = set(table.schema.names)
+    for name in schema.names:
+        field = schema.field(name)
+        if name not in present and (field.metadata or {}).get(_ADDED_LATER):
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)

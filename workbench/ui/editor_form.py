@@ -205,6 +205,7 @@ class EditorForm(v.Card):
         self.cancel_btn.on_event("click", lambda *_: on_cancel())
         self.reset_btn.on_event("click", lambda *_: on_reset())
         self.image_panel = v.Html(tag="div", class_="wb-starting-image", children=[])
+        self._image_section = False
         self.upload = ImageUpload(on_upload=on_upload, on_refused=on_refused)
         fields = [
             v.Row(children=[
@@ -237,6 +238,11 @@ class EditorForm(v.Card):
                 v.CardActions(children=[self.regenerate_btn, self.cancel_btn, v.Spacer(), self.reset_btn]),
             ],
         )
+
+    def use_image_section(self, section: v.VuetifyWidget) -> None:
+        """Show ``section`` (the starting-image panel, with its own form) instead of the plain image and upload."""
+        self._image_section = True
+        self.image_panel.children = [section]
 
     # -- intent ----------------------------------------------------------------------------------------------
 
@@ -292,7 +298,7 @@ class EditorForm(v.Card):
                 self.cancel_btn.style_ = "" if state.busy else "display:none"
                 self.reset_btn.disabled = not state.has_draft
                 image_key = (state.image_url, state.image_problem)
-                if image_key != self._shown_image:
+                if image_key != self._shown_image and not self._image_section:
                     self._shown_image = image_key
                     self.image_panel.children = self._image(state)
         finally:

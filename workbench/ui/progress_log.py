@@ -28,6 +28,9 @@ _STYLE = {
     EventType.VIDEO_PREVIEW: ("mdi-movie-open-check-outline", "info"),
     EventType.VIDEO_COMPLETE: ("mdi-check-circle", "success"),
     EventType.VIDEO_REJECTED: ("mdi-close-circle-outline", "grey"),
+    EventType.IMAGE_PREVIEW: ("mdi-image-search-outline", "info"),
+    EventType.IMAGE_COMPLETE: ("mdi-image-check", "success"),
+    EventType.IMAGE_REJECTED: ("mdi-image-remove", "grey"),
     EventType.JOB_FAILED: ("mdi-alert-circle", "error"),
     EventType.JOB_CANCELLED: ("mdi-cancel", "grey"),
     EventType.JOB_INTERRUPTED: ("mdi-alert", "warning"),
@@ -112,7 +115,12 @@ class ProgressLog(v.Card):
                 self._set_bar(event.asset_id, 0.0, event.message, active=True)
             elif event.type is EventType.JOB_STARTED:
                 self._set_bar(event.asset_id, 0.0, "Generating…", active=True)
-            elif event.type in (EventType.VIDEO_PREVIEW, EventType.VIDEO_COMPLETE):
+            elif event.type in (
+                EventType.VIDEO_PREVIEW,
+                EventType.VIDEO_COMPLETE,
+                EventType.IMAGE_PREVIEW,
+                EventType.IMAGE_COMPLETE,
+            ):
                 self._set_bar(event.asset_id, 1.0, event.message, active=False)
             else:  # rejected, failed, cancelled, interrupted
                 self._set_bar(event.asset_id, 0.0, event.message, active=False)

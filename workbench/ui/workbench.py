@@ -23,6 +23,7 @@ from workbench.errors import REGENERATE_STARTING_IMAGE, WorkbenchError
 from workbench.jobs.events import Event, EventType
 from workbench.session import LectureSession, SessionChange
 from workbench.ui.editor_form import EditorForm, EditorState
+from workbench.ui.image_review import ImageReview
 from workbench.ui.kernel_watch import KernelWatch
 from workbench.ui.live_frame import LiveFrame
 from workbench.ui.media import VideoView
@@ -46,8 +47,10 @@ _CSS = """
 .jupyter-widgets-disconnected .wb-workbench .wb-live, .wb-workbench.wb-kernel-gone .wb-live {
   opacity: 0.45; filter: grayscale(0.8); pointer-events: none; user-select: none;
 }
-body:has(.jupyter-widgets-disconnected .wb-workbench) .wb-preview-card,
-body:has(.wb-workbench.wb-kernel-gone) .wb-preview-card { opacity: 0.45; pointer-events: none; }
+body:has(.jupyter-widgets-disconnected .wb-workbench) :is(.wb-preview-card, .wb-image-preview-card),
+body:has(.wb-workbench.wb-kernel-gone) :is(.wb-preview-card, .wb-image-preview-card) {
+  opacity: 0.45; pointer-events: none;
+}
 /* A model's name is a sentence ("Camera moves on the starting image (local, no GPU)"): wrap, never cut. */
 .wb-workbench .wb-model .v-select__selection-text { white-space: normal; overflow: visible; }
 .wb-workbench .wb-model .v-select__selection { max-width: 100%; }
@@ -117,6 +120,17 @@ class ReviewWorkbench(v.Container):
             on_refused=lambda message: self.progress_log.add_error(message),
             on_resolve=self._guard(self.resolve),
         )
+        self.images = ImageReview(
+            session,
+            upload=self.editor.upload,
+            log=self.progress_log,
+            guard=self._guard,
+            spawn=self._spawn,
+            selected=lambda: self.selected,
+            on_regenerate_video=self.regenerate,
+            on_changed=self._flush,
+        )
+        self.editor.use_image_section(self.images.panel)
         self.player = VideoView(
             css_class="wb-committed-player",
             placeholder="No committed video yet: regenerate, then accept a preview.",
@@ -192,7 +206,14 @@ class ReviewWorkbench(v.Container):
         super().__init__(
             fluid=True,
             class_="wb-workbench",
-            children=[v.Html(tag="style", children=[_CSS]), KernelWatch(), disconnected, live, self.dialog],
+            children=[
+                v.Html(tag="style", children=[_CSS]),
+                KernelWatch(),
+                disconnected,
+                live,
+                self.dialog,
+                self.images.dialog,
+            ],
         )
         session.runner.bus.on_callback_error = lambda exc, event: self.progress_log.add_error(
             f"A display update failed while handling {event.type}.", f"{type(exc).__name__}: {exc}"
@@ -219,6 +240,8 @@ class ReviewWorkbench(v.Container):
         if pending:  # after a kernel restart the dialog re-opens for what still awaits review
             self.progress_log.add_note(f"{len(pending)} preview(s) await review.")
             self.review(pending[-1].id)
+        elif waiting := self.images.reopen_pending():
+            self.progress_log.add_note(f"{waiting} starting-image preview(s) await review.")
 
     def close(self) -> None:
         if hasattr(self, "_unsubscribe"):
@@ -272,6 +295,7 @@ class ReviewWorkbench(v.Container):
         self.session.asset(asset_id)
         self.selected = asset_id
         self.field_errors = {}
+        self.images.reset()
         if self.session.recheck_starting_image(asset_id):  # its file may have gone (or come back)
             self.table.update([self.session.segment(asset_id)])
         self.table.show_selected(asset_id)
@@ -294,6 +318,7 @@ class ReviewWorkbench(v.Container):
     def reset(self) -> None:
         assert self.selected is not None
         self.field_errors = {}
+        self.images.reset()
         self.session.discard_draft(self.selected)
         self._render_selected(values_too=True)
 
@@ -370,6 +395,7 @@ class ReviewWorkbench(v.Container):
 
     def _on_event(self, event: Event, external: bool) -> None:
         self.progress_log.add_event(event, segment=self._title(event.asset_id), external=external)
+        self.images.on_event(event, external)
         if event.type is EventType.VIDEO_PREVIEW and not external:
             self.review(str(event.payload["take_id"]))
         shown = self.preview_take()
@@ -472,6 +498,7 @@ class ReviewWorkbench(v.Container):
             else None
         )
         self.editor.render(state, values_too=values_too, only=only)
+        self.images.render(values_too=values_too and not committed_only)
         self.renders["editor"] += 1
         self._schedule_storyboard()
 

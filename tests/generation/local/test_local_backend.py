@@ -54,10 +54,9 @@ def test_check_reports_words_it_will_ignore(backend: LocalCameraBackend) -> None
         "chart" in w
         for w in backend.check(make_settings("zoom in on the chart"), regions={"title": (0, 0, 1, 0.2)})
     )
-    with pytest.raises(InvalidSettingError):
-        backend.check(make_settings(""))
-    with pytest.raises(InvalidSettingError):
-        backend.check(make_settings(size=(321, 180)))
+    # Settings are validated once, by the action (and again by generate for an unchecked request, below):
+    # check only reads the directions, so an editor can show warnings for an unfinished form.
+    assert isinstance(backend.check(make_settings(size=(321, 180))), tuple)
 
 
 async def test_generate_produces_the_video_and_reports_progress_on_the_loop(

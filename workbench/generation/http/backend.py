@@ -156,7 +156,6 @@ class HttpVideoBackend:
 
         A missing token is reported here too, so no job is queued that can only fail.
         """
-        validate_settings(settings)
         warnings = check_settings(self.spec, settings)
         env = self.spec.token_env
         if env and not os.environ.get(env, "").strip():
@@ -212,7 +211,8 @@ class HttpVideoBackend:
         return schema.extra_inputs(self.spec.inputs.mapped_names(), self.spec.inputs.extra)
 
     async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
-        validate_settings(request.settings)
+        if not request.settings_checked:
+            validate_settings(request.settings)
         check_settings(self.spec, request.settings)
         token = None
         if self.spec.token_env:

@@ -124,6 +124,8 @@ def parse_model_config(data: object, *, source: Path | None = None) -> list[Mode
     specs: list[ModelSpec] = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(models):
+        if isinstance(entry, Mapping) and entry.get("kind") == "image":
+            continue  # a starting-image model: image_config.py reads it
         spec = _parse_model(ctx, f"models[{i}]", entry, source)
         if spec.name in seen:
             ctx.fail(f"models[{i}].name", f"{spec.name!r} is already used by models[{seen[spec.name]}]")
@@ -144,7 +146,7 @@ def merge_specs(*layers: Sequence[ModelSpec]) -> list[ModelSpec]:
 # -- validation --------------------------------------------------------------------------------------------
 
 _MODEL_KEYS = {
-    "name", "label", "description", "provider", "model", "base_url", "token_env", "inputs", "mode",
+    "name", "kind", "label", "description", "provider", "model", "base_url", "token_env", "inputs", "mode",
     "poll_interval_s", "timeout_s", "request_timeout_s", "duration_tolerance_s", "price", "options",
     "schema", "slots",
 }  # fmt: skip
@@ -210,6 +212,8 @@ class _Context:
 
 def _parse_model(ctx: _Context, key: str, entry: object, source: Path | None) -> ModelSpec:
     raw = ctx.mapping(entry, key, _MODEL_KEYS)
+    if raw.get("kind", "video") != "video":
+        ctx.fail(f"{key}.kind", f'is {raw.get("kind")!r}; use "video" (the default) or "image"')
     name = ctx.string(raw.get("name"), f"{key}.name")
     assert name is not None
     if not ID_PATTERN.match(name):

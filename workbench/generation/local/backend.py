@@ -63,11 +63,11 @@ class LocalCameraBackend:
     def check(
         self, settings: VideoSettings, regions: Mapping[str, tuple[float, float, float, float]] | None = None
     ) -> tuple[str, ...]:
-        """Warnings about the directions (words not understood…); raises InvalidSettingError for bad settings.
+        """Warnings about the directions (words not understood…); never raises.
 
         Without ``regions`` the image's region names are unknown, so "on the diagram" is not flagged here.
+        Settings are not validated here (the action validates them once, the editor shows field errors).
         """
-        validate_settings(settings)
         return describe_directions(settings.movie_directions, regions, seed=settings.seed).warnings
 
     def path_warnings(
@@ -105,7 +105,8 @@ class LocalCameraBackend:
         return storyboard_png(image_path, settings, regions)
 
     async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
-        validate_settings(request.settings)
+        if not request.settings_checked:
+            validate_settings(request.settings)
         quality = quality_for(request.quality or self.quality).name
         loop = asyncio.get_running_loop()
         executor = request.executor or self._default_executor()
@@ -121,6 +122,7 @@ class LocalCameraBackend:
             quality=quality,
             progress=_on_loop(loop, progress) if in_process else None,
             cancel=cancel,
+            checked=True,
         )
         waiter = asyncio.wrap_future(job)
         waiter.add_done_callback(_retrieve)

@@ -28,6 +28,7 @@ move at all), so the same text and seed always give the same plan.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Mapping
 
@@ -371,9 +372,24 @@ def describe_directions(
     """Parse movie directions into a :class:`CameraPlan` (``.summary`` for people, ``.warnings`` for what it
     ignored or cannot show). ``regions`` are the starting image's named areas; ``None`` means "not known yet",
     so names after "on the …" are accepted without a warning. Never raises.
+
+    The plan is a pure function of its arguments and immutable, so one Regenerate click parses once: the
+    editor's reading, the action's check, the render and the storyboard share the parse (per process).
     """
+    key = None if regions is None else tuple(sorted((str(k), tuple(v)) for k, v in regions.items()))
+    return _parse_cached(text if isinstance(text, str) else str(text), key, seed)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(
+    text: str, regions: tuple[tuple[str, tuple[float, ...]], ...] | None, seed: int
+) -> CameraPlan:
+    return _parse(text, None if regions is None else dict(regions), seed)
+
+
+def _parse(text: str, regions: Mapping[str, object] | None, seed: int) -> CameraPlan:
     try:
-        return _Parser(regions, seed).parse(text if isinstance(text, str) else str(text))
+        return _Parser(regions, seed).parse(text)
     except Exception as exc:  # pragma: no cover - a parser bug must not stop a render
         return CameraPlan(
             steps=(_Parser(None, seed).builder.default_step(),),

@@ -101,15 +101,18 @@ def render_video(
     quality: str | EncoderQuality = "standard",
     progress: ProgressCallback | None = None,
     cancel: CancelFlag | None = None,
+    checked: bool = False,
 ) -> RenderReport:
     """Render ``settings.movie_directions`` over the starting image into ``output_path`` (an MP4).
 
     Raises :class:`InvalidSettingError` for unusable settings or quality, :class:`StartingImageMissingError`
     for a missing or corrupt image, :class:`GenerationCancelledError` once ``cancel`` is set. ``progress``
-    is called from this thread. Nothing is left at ``output_path`` unless it returns.
+    is called from this thread. Nothing is left at ``output_path`` unless it returns. ``checked``: the
+    caller validated ``settings`` already (a backend running a job), so they are not validated again.
     """
     started = time.perf_counter()
-    validate_settings(settings)
+    if not checked:
+        validate_settings(settings)
     encoder_quality = quality_for(quality)
     output_path = Path(output_path)
     if not output_path.parent.is_dir():

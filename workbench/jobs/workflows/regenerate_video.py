@@ -8,26 +8,27 @@ about a preview that a crash could lose.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 
 from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
 from workbench.domain.jobs import JobRecord, JobStatus
-from workbench.domain.models import SettingSource, Take, VideoSettings
+from workbench.domain.models import Take, VideoSettings
 from workbench.errors import StartingImageMissingError
 from workbench.generation.base import GenerationRequest
+from workbench.jobs.context import JobContext
 from workbench.jobs.events import EventType
-from workbench.jobs.runner import JobContext
 
-__all__ = ["KIND", "regenerate_video"]
+__all__ = ["KIND", "run"]
 
 KIND = "app/regenerate-video-segment"
 
 
-async def regenerate_video(ctx: JobContext) -> JobRecord:
+async def run(ctx: JobContext) -> JobRecord:
     store, job = ctx.store, ctx.job
-    settings = VideoSettings.from_dict(job.settings)
+    resolved = ctx.spec.resolved  # typed and checked by the action: no dict round trip, no second validation
+    settings = resolved.settings
+    assert isinstance(settings, VideoSettings)
     lecture = store.lecture(job.lecture_id)
     asset = lecture.asset(job.asset_id)
 
@@ -57,6 +58,7 @@ async def regenerate_video(ctx: JobContext) -> JobRecord:
         job_id=job.id,
         resume_provider_job_id=job.provider_job_id,
         on_provider_job=ctx.record_provider_job,
+        settings_checked=resolved.checked,
     )
     result = await backend.generate(request, ctx.report_progress)
 
@@ -68,7 +70,7 @@ async def regenerate_video(ctx: JobContext) -> JobRecord:
         job_id=job.id,
         path=store.relative(result.path),
         settings=settings,
-        provenance={k: SettingSource(v) for k, v in job.provenance.items()},
+        provenance=dict(resolved.provenance),
         preview_token=secrets.token_urlsafe(12),
         created_at=next_timestamp(),
         backend=backend.info.name,
@@ -79,15 +81,9 @@ async def regenerate_video(ctx: JobContext) -> JobRecord:
         size_bytes=result.size_bytes,
         timings=dict(result.timings),
         warnings=tuple(result.warnings),
+        starting_image_version=image.version,
     )
-    saved = ctx.record_take(take)
-    try:
-        await asyncio.shield(saved)
-    except BaseException:
-        await asyncio.wait({saved})  # cancelled while writing: the write itself finishes either way
-        if saved.cancelled() or saved.exception() is not None:
-            result.path.unlink(missing_ok=True)  # nothing half-written: no file without its take record
-        raise
+    await ctx.store_take(take, (result.path,))  # nothing half-written: no file without its take record
     record = ctx.update_job(status=JobStatus.AWAITING_REVIEW, take_id=take.id)
     ctx.publish(
         EventType.VIDEO_PREVIEW,
