@@ -94,11 +94,17 @@ class BackendInfo:
     description: str = ""
     #: True when an interrupted generation can be resumed from its provider job id (hosted models).
     resumable: bool = False
+    #: Jobs of models with the same value run one at a time (a GPU that holds one loaded pipeline), queued
+    #: by the runner without holding its other slots; ``None``: only the runner's overall limit applies.
+    runs_on: str | None = None
+    #: How long one generation may take (``None``: the runner's own limit).
+    timeout_s: float | None = None
 
 
 @runtime_checkable
 class VideoBackend(Protocol):
-    """A video model. Implementations: ``generation.local`` (default), ``generation.http`` (hosted)."""
+    """A video model. Implementations: ``generation.local`` (default), ``generation.http`` (hosted),
+    ``generation.diffusers`` (open weights in a folder, run in a worker process)."""
 
     info: BackendInfo
 
