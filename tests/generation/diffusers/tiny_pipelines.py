@@ -21,10 +21,10 @@ import os
 import sys
 from pathlib import Path
 
-WORDS = (
-    "a the slow push in on zoom out pan left right camera slide diagram dolly tilt up down hold still towards "
-    "title text chart and to of"
-).split()
+_WORDS = (
+    "a the slow push in on zoom out pan left right camera slide diagram dolly tilt up down hold still towards"
+)
+WORDS = (*_WORDS.split(), "title", "text", "chart", "and", "to", "of")
 NAMES = ("wan-ti2v", "wan-a14b", "ltx")
 
 

@@ -100,7 +100,7 @@ def _stamp(folder: Path) -> tuple[Any, ...]:
 
 
 def _inspect(folder: Path, pipeline: str | None, who: str) -> FolderFacts:
-    index = _read_json(folder / "model_index.json", folder, who, what="the pipeline's model_index.json")
+    index = _read_json(folder / "model_index.json", folder, who, what="model_index.json")
     index_class = str(index.get("_class_name", ""))
     family = _family(index_class, pipeline, folder, who)
     listed = {

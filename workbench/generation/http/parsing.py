@@ -153,7 +153,13 @@ def parse_model_config(data: object, *, source: Path | None = None) -> list[AnyM
     specs: list[AnyModelSpec] = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(models):
-        if isinstance(entry, Mapping) and entry.get("provider") == DIFFUSERS:
+        provider = entry.get("provider") if isinstance(entry, Mapping) else None
+        if isinstance(provider, str) and provider not in PROVIDERS and provider != DIFFUSERS:
+            # said first: a misspelled provider would otherwise show up as keys the other kind does not know
+            named = f" ({entry['name']})" if isinstance(entry.get("name"), str) else ""
+            choices = ", ".join(sorted([*PROVIDERS, DIFFUSERS]))
+            ctx.fail(f"models[{i}]{named}.provider", f"is {provider!r}; choose one of {choices}")
+        if provider == DIFFUSERS:
             spec: AnyModelSpec = _parse_diffusers_model(ctx, f"models[{i}]", entry, source)
         else:
             spec = _parse_model(ctx, f"models[{i}]", entry, source)
