@@ -8,7 +8,7 @@ DEMO_STORE ?= demo-store
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: venv chromium cog-venvs demo lab test lint format bench clean
+.PHONY: venv chromium cog-venvs demo lab test lint format fuzz bench clean
 
 # Real Cog servers for the hosted-model tests, each from PyPI in its own venv: 0.14 (FastAPI) and 0.23
 # (coglet). Built once and kept (cache .cache/cog-venvs in CI); a version not listed here is never built.
@@ -68,6 +68,9 @@ format: venv
 
 test: venv chromium cog-venvs lint
 	WORKBENCH_COG_VENVS="$(abspath $(COG_VENVS))" WORKBENCH_REQUIRE_COG_VENVS=1 $(PY) -m pytest
+
+fuzz: venv
+	WORKBENCH_HYPOTHESIS=explore $(PY) -m pytest -q $$(grep -rl "from hypothesis import" tests)
 
 bench: venv
 	@set -e; for script in benchmarks/*_bench.py; do echo "== $$script"; $(PY) $$script; done
