@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from workbench.domain.models import Resolution, VideoSettings
-from workbench.generation.diffusers import DiffusersBackend, DiffusersSpec, WorkerPool
+from workbench.generation.diffusers import DiffusersBackend, DiffusersSpec, WorkerPool, default_pool
 from workbench.generation.http.parsing import parse_model_config
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -61,8 +61,11 @@ def spec_for(name: str, folder: Path, **changes: Any) -> DiffusersSpec:
 
 @pytest.fixture(scope="session")
 def pool() -> Iterator[WorkerPool]:
-    """Workers shared by the tests (each loads its tiny model once); stopped at the end of the session."""
-    workers = WorkerPool()
+    """Workers shared by the tests (each loads its tiny model once); stopped at the end of the session.
+
+    This process's default pool, so backends the runner makes from a store's models.json share them too.
+    """
+    workers = default_pool()
     yield workers
     workers.stop_all()
 

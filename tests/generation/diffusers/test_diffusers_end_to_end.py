@@ -1,0 +1,208 @@
+"""End to end with tiny real pipelines (random weights, CPU), loaded from their folders exactly as real weights
+are: the real worker process, runner, store and session — regenerate, preview, accept; progress for every
+denoising step; cancel in the middle of denoising; one job at a time per loaded pipeline; repeatable output.
+
+Random weights make noise, so these tests prove the wiring (frame counts, sizes, MP4s decoded back, events,
+cancel, repeatability), not picture content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from tests.generation.diffusers.conftest import decoded, entry, settings, spec_for
+from workbench import EventType, LectureSession, Runner, TakeStatus, open_store
+from workbench.domain.jobs import JobStatus
+from workbench.errors import ModelFolderError
+from workbench.generation.base import GenerationRequest
+from workbench.generation.diffusers import DiffusersBackend, PipelineWorker
+from workbench.generation.diffusers.protocol import GenerateJob, Ticket
+
+SMALL = {"resolution": "64x64", "duration_s": 0.75, "fps": 12}
+
+
+def point_store_at(store, tiny_models, *names: str, **changes) -> None:
+    entries = [entry(name, tiny_models[name], **changes) for name in names]
+    (store.root / "models.json").write_text(json.dumps({"version": 1, "models": entries}))
+
+
+def steps_said(messages: list[str]) -> list[str]:
+    return [m for m in messages if m.startswith("Denoising step")]
+
+
+@pytest.mark.parametrize("model", ["wan-ti2v", "wan-a14b", "ltx"])
+async def test_each_family_makes_an_exact_take_and_says_every_step(backend_for, image_path, tmp_path, model):
+    backend: DiffusersBackend = backend_for(model, steps=3)
+    said = []
+    result = await backend.generate(
+        GenerationRequest(image_path, settings(model), tmp_path / "take.mp4", job_id="job-1"),
+        lambda p: said.append(p),
+    )
+    frames, fps = decoded(result.path)
+    assert (len(frames), frames[0].shape, fps) == (9, (64, 64, 3), 12.0)
+    assert (result.frame_count, result.width, result.height, result.codec) == (9, 64, 64, "h264")
+    assert steps_said([p.message for p in said]) == [
+        "Denoising step 1/3",
+        "Denoising step 2/3",
+        "Denoising step 3/3",
+    ]
+    fractions = [p.fraction for p in said]
+    assert fractions == sorted(fractions) and fractions[-1] < 1.0
+    assert {"load_s", "step_s", "decode_s", "write_s"} <= set(result.timings)
+    assert not list(tmp_path.glob(".*.part"))  # the hidden partial file was renamed into place
+    assert "torch" not in sys.modules  # the kernel side never imports torch: the worker does
+
+
+async def test_regenerate_preview_accept_through_the_runner_and_session(store, lecture, tiny_models, pool):
+    point_store_at(store, tiny_models, "wan-ti2v", steps=3)
+    async with Runner(store) as runner:
+        backend = runner.registry.get("wan-ti2v")
+        assert isinstance(backend, DiffusersBackend)
+        runner.bus.progress_interval_s = 0  # every progress event delivered, not the latest of each 0.25 s
+        events = []
+        runner.bus.subscribe(events.append)
+        session = LectureSession(runner, "lec", media_base_url="http://127.0.0.1:8888/files/store/")
+        session.edit(
+            "seg-1", movie_directions="slow push in on the diagram", model="wan-ti2v", seed=5, **SMALL
+        )
+        handle = session.regenerate("seg-1")
+        record = await handle.wait()
+        assert record.status is JobStatus.AWAITING_REVIEW, record.error
+        mine = [e for e in events if e.job_id == handle.id]
+        preview = [e for e in mine if e.type is EventType.VIDEO_PREVIEW][-1]
+        take = runner.store.take(preview.payload["take_id"])
+        assert (take.backend, take.provider) == ("wan-ti2v", "diffusers")
+        frames, fps = decoded(runner.store.media_path(take.path))
+        assert (len(frames), frames[0].shape[:2], fps) == (9, (64, 64), 12.0)
+        progress = [e.message for e in mine if e.type is EventType.JOB_PROGRESS]
+        assert steps_said(progress) == ["Denoising step 1/3", "Denoising step 2/3", "Denoising step 3/3"]
+        assert session.committed_url("seg-1") is None  # the main viewer never shows the preview
+
+        lecture_after = await session.accept(take.id)
+        asset = lecture_after.asset("seg-1")
+        assert (asset.path, asset.model, asset.movie_directions) == (
+            take.path,
+            "wan-ti2v",
+            "slow push in on the diagram",
+        )
+        assert [e.type for e in events if e.job_id == handle.id][-1] is EventType.VIDEO_COMPLETE
+    assert open_store(store.root).take(take.id).status is TakeStatus.ACCEPTED
+
+
+@pytest.fixture
+def tickets(monkeypatch) -> list[Ticket]:
+    """The kernel's end of every job sent to a worker: how the worker ended each job."""
+    sent: list[Ticket] = []
+    run = PipelineWorker.run
+
+    def recording_run(worker: PipelineWorker, job: GenerateJob) -> tuple[Ticket, int]:
+        ticket, ahead = run(worker, job)
+        sent.append(ticket)
+        return ticket, ahead
+
+    monkeypatch.setattr(PipelineWorker, "run", recording_run)
+    return sent
+
+
+async def test_cancel_mid_denoising_keeps_nothing_and_the_pipeline_stays_loaded(
+    backend_for, image_path, tmp_path, tickets
+):
+    backend: DiffusersBackend = backend_for("wan-ti2v", steps=150)  # long enough to be cancelled mid-way
+    output = tmp_path / "take.mp4"
+    steps: list[str] = []
+    started = asyncio.Event()
+
+    def progress(p) -> None:
+        if p.message.startswith("Denoising step"):
+            steps.append(p.message)
+            started.set()
+
+    task = asyncio.create_task(
+        backend.generate(GenerationRequest(image_path, settings("wan-ti2v"), output), progress)
+    )
+    await asyncio.wait_for(started.wait(), timeout=300)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert 0 < len(steps) < 150 and "Denoising step 150/150" not in steps
+    assert not output.exists() and not list(tmp_path.glob(".*.part"))  # no take, no partial file
+    assert tickets[0].final == ("cancelled", tickets[0].job_id)  # the worker stopped between steps
+    worker = backend.pool.existing(backend.spec.load_key)
+    assert worker is not None and worker.alive and not worker.busy
+    pid = worker.pid
+
+    quick = backend_for("wan-ti2v", name="wan-quick", steps=2)  # same folder: the same loaded pipeline
+    result = await quick.generate(
+        GenerationRequest(image_path, settings("wan-quick"), tmp_path / "next.mp4"), print
+    )
+    assert result.frame_count == 9 and backend.pool.existing(quick.spec.load_key).pid == pid
+
+
+async def test_a_cancel_through_the_runner_ends_the_job_cancelled(store, lecture, tiny_models, pool, tickets):
+    point_store_at(store, tiny_models, "wan-ti2v", steps=150)
+    async with Runner(store) as runner:
+        events = []
+        runner.bus.subscribe(events.append)
+        session = LectureSession(runner, "lec", media_base_url="http://127.0.0.1:8888/files/store/")
+        session.edit("seg-1", model="wan-ti2v", **SMALL)
+        handle = session.regenerate("seg-1")
+        while not any("Denoising step" in e.message for e in events if e.job_id == handle.id):
+            assert handle.record.status not in {JobStatus.FAILED, JobStatus.AWAITING_REVIEW}
+            await asyncio.sleep(0.05)
+        assert session.cancel("seg-1")
+        record = await handle.wait()
+    assert record.status is JobStatus.CANCELLED
+    assert tickets[0].final == ("cancelled", tickets[0].job_id)
+    assert not any(e.type is EventType.VIDEO_PREVIEW for e in events if e.job_id == handle.id)
+    assert open_store(store.root).lecture("lec").asset("seg-1").model != "wan-ti2v"  # nothing committed
+
+
+async def test_two_jobs_on_one_loaded_pipeline_run_one_after_the_other(store, lecture, tiny_models, pool):
+    point_store_at(store, tiny_models, "ltx", steps=4)
+    async with Runner(store, max_concurrent=4) as runner:
+        runner.bus.progress_interval_s = 0
+        messages: list[tuple[str, str]] = []
+        runner.bus.subscribe(lambda e: messages.append((e.job_id, e.message)))
+        session = LectureSession(runner, "lec", media_base_url="http://127.0.0.1:8888/files/store/")
+        for asset in ("seg-1", "seg-2"):
+            session.edit(asset, model="ltx", **SMALL)
+        first, second = session.regenerate("seg-1"), session.regenerate("seg-2")
+        records = await asyncio.gather(first.wait(), second.wait())
+    assert [r.status for r in records] == [JobStatus.AWAITING_REVIEW, JobStatus.AWAITING_REVIEW]
+    order = [job for job, message in messages if message.startswith(("Encoding", "Decoding"))]
+    assert order in ([first.id, first.id, second.id, second.id], [second.id, second.id, first.id, first.id])
+
+
+async def test_a_fixed_seed_repeats_the_take_and_another_seed_changes_it(backend_for, image_path, tmp_path):
+    backend: DiffusersBackend = backend_for("ltx")
+
+    async def frames_for(seed: int, name: str) -> np.ndarray:
+        request = GenerationRequest(image_path, settings("ltx", seed=seed), tmp_path / name)
+        result = await backend.generate(request, lambda _: None)
+        return np.stack(decoded(result.path)[0])
+
+    first, again, other = (
+        await frames_for(11, "a.mp4"),
+        await frames_for(11, "b.mp4"),
+        await frames_for(12, "c.mp4"),
+    )
+    assert np.array_equal(first, again)
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+    assert not np.array_equal(first, other)
+
+
+async def test_an_unusable_folder_fails_before_any_worker_starts(copy_of, pool, image_path, tmp_path):
+    folder = copy_of("ltx")
+    (folder / "vae" / "config.json").unlink()
+    backend = DiffusersBackend(spec_for("broken", folder), pool=pool)
+    with pytest.raises(ModelFolderError, match=r"vae/config\.json"):
+        backend.check(settings("broken"))
+    with pytest.raises(ModelFolderError, match=r"vae/config\.json"):
+        await backend.generate(GenerationRequest(image_path, settings("broken"), tmp_path / "x.mp4"), print)
+    assert backend.pool.existing(backend.spec.load_key) is None
+    assert not (tmp_path / "x.mp4").exists()
