@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,11 @@ def test_two_entries_on_one_folder_share_one_loaded_pipeline():
     assert a.load_key == b.load_key  # steps and guidance are per call, not per load
     (c,) = parse_model_config({"models": [{**WAN, "dtype": "float16"}]})
     assert isinstance(c, DiffusersSpec) and c.load_key != a.load_key
+
+
+def test_the_readme_s_example_entry_is_a_valid_diffusers_entry():
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    block = re.search(r"### Open models on your own GPU.*?```json\n(.*?)```", readme, re.S)
+    assert block is not None, "the README's diffusers example is missing"
+    (spec,) = parse_model_config({"models": [json.loads(block.group(1))]})
+    assert isinstance(spec, DiffusersSpec) and spec.name == "wan22-ti2v"
