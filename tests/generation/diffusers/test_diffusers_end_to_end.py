@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 
 from tests.generation.diffusers.conftest import decoded, entry, settings, spec_for
-from workbench import EventType, LectureSession, Runner, TakeStatus, open_store
+from workbench import EventType, LectureSession, Runner, TakeStatus, open_store, regenerate_video_segment
 from workbench.domain.jobs import JobStatus
 from workbench.errors import ModelFolderError
 from workbench.generation.base import GenerationRequest
 from workbench.generation.diffusers import DiffusersBackend, PipelineWorker
 from workbench.generation.diffusers.protocol import GenerateJob, Ticket
+from workbench.jobs.actions import preflight
 
 SMALL = {"resolution": "64x64", "duration_s": 0.75, "fps": 12}
 
@@ -206,3 +207,22 @@ async def test_an_unusable_folder_fails_before_any_worker_starts(copy_of, pool, 
         await backend.generate(GenerationRequest(image_path, settings("broken"), tmp_path / "x.mp4"), print)
     assert backend.pool.existing(backend.spec.load_key) is None
     assert not (tmp_path / "x.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "made"), [("wan-ti2v", "makes 13 and the last 1 is dropped"), ("ltx", "makes 17")]
+)
+async def test_frames_and_sides_the_model_cannot_make_are_said_first_then_trimmed_and_cropped_exactly(
+    store, lecture, tiny_models, pool, model, made
+):
+    point_store_at(store, tiny_models, model)
+    asked = {"model": model, "resolution": "96x80", "duration_s": 1.0, "fps": 12}  # 12 frames, 80 px high
+    async with Runner(store) as runner:
+        spec = preflight(runner, "lec", "seg-1", asked)  # what the editor and the batch dry run show
+        assert any(made in w and "for exactly 12 frames" in w for w in spec.warnings), spec.warnings
+        assert any("it makes 96x96, centre-cropped to 96x80" in w for w in spec.warnings), spec.warnings
+        record = await regenerate_video_segment(runner, "lec", "seg-1", asked).wait()
+        assert record.status is JobStatus.AWAITING_REVIEW, record.error
+        take = runner.store.take(record.take_id)
+        frames, fps = decoded(runner.store.media_path(take.path))
+    assert (len(frames), frames[0].shape[:2], fps) == (12, (80, 96), 12.0)
