@@ -37,14 +37,20 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # inherited by every worker the tests start
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Folders ``wan-ti2v``, ``wan-a14b`` and ``ltx``, as ``save_pretrained`` writes them."""
     out = tmp_path_factory.mktemp("tiny-models")
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "tests.generation.diffusers.tiny_pipelines", str(out)],
         cwd=ROOT,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=600,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
+    if built.returncode != 0:  # never a skip: make test installs the [diffusers] extra these tests need
+        pytest.fail(
+            "Could not build the tiny pipelines (is the [diffusers] extra installed? `make venv` installs it):\n"
+            + built.stderr[-3000:],
+            pytrace=False,
+        )
     return {name: out / name for name in ("wan-ti2v", "wan-a14b", "ltx")}
 
 
