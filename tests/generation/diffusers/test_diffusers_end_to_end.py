@@ -18,7 +18,7 @@ import pytest
 from tests.generation.diffusers.conftest import decoded, entry, settings, spec_for
 from workbench import EventType, LectureSession, Runner, TakeStatus, open_store, regenerate_video_segment
 from workbench.domain.jobs import JobStatus
-from workbench.errors import ModelFolderError
+from workbench.errors import ModelConfigError, ModelFolderError
 from workbench.generation.base import GenerationRequest
 from workbench.generation.diffusers import DiffusersBackend, PipelineWorker
 from workbench.generation.diffusers.protocol import GenerateJob, Ticket
@@ -226,3 +226,21 @@ async def test_frames_and_sides_the_model_cannot_make_are_said_first_then_trimme
         take = runner.store.take(record.take_id)
         frames, fps = decoded(runner.store.media_path(take.path))
     assert (len(frames), frames[0].shape[:2], fps) == (12, (80, 96), 12.0)
+
+
+async def test_the_negative_prompt_reaches_the_pipeline_and_a_bad_extra_is_refused_in_words(
+    backend_for, image_path, tmp_path
+):
+    async def frames_for(backend: DiffusersBackend, name: str) -> np.ndarray:
+        request = GenerationRequest(image_path, settings(backend.spec.name), tmp_path / name)
+        return np.stack(decoded((await backend.generate(request, lambda _: None)).path)[0])
+
+    plain = await frames_for(backend_for("wan-ti2v", guidance=5.0), "plain.mp4")
+    negative = await frames_for(
+        backend_for("wan-ti2v", guidance=5.0, negative_prompt="blurry text"), "neg.mp4"
+    )
+    assert not np.array_equal(plain, negative)  # same seed: only the negative prompt differs
+    for extra, words in (({"strength": 0.5}, "which WanImageToVideoPipeline does not take"),
+                         ({"num_frames": 5}, "which the workbench sets from the take's settings")):  # fmt: skip
+        with pytest.raises(ModelConfigError, match=words):
+            await frames_for(backend_for("wan-ti2v", name="wan-extra", extra=extra), "extra.mp4")
