@@ -9,6 +9,7 @@ cancel, repeatability), not picture content.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sys
 
@@ -244,3 +245,22 @@ async def test_the_negative_prompt_reaches_the_pipeline_and_a_bad_extra_is_refus
                          ({"num_frames": 5}, "which the workbench sets from the take's settings")):  # fmt: skip
         with pytest.raises(ModelConfigError, match=words):
             await frames_for(backend_for("wan-ti2v", name="wan-extra", extra=extra), "extra.mp4")
+
+
+async def test_a_model_that_moves_at_16_fps_is_retimed_to_the_segment_s_rate(
+    backend_for, image_path, tmp_path
+):
+    backend: DiffusersBackend = backend_for("wan-a14b", name="wan-16fps", model_fps=16)
+    asked = settings(
+        "wan-16fps", duration_s=1.0, fps=24
+    )  # 24 frames at 24 fps, from 16 model frames a second
+    notes = backend.check(asked)
+    assert any("moves at 16 fps: it makes 17 frames for 1 s, retimed to 24 fps" in n for n in notes), notes
+    result = await backend.generate(
+        GenerationRequest(image_path, asked, tmp_path / "take.mp4"), lambda _: None
+    )
+    frames, fps = decoded(result.path)
+    assert (len(frames), fps, result.frame_count) == (24, 24.0, 24)
+    diffs = [float(np.abs(a.astype(int) - b.astype(int)).mean()) for a, b in itertools.pairwise(frames)]
+    repeats = sum(d < 0.5 for d in diffs)  # a model frame shown twice (H.264 may move a few pixels a level)
+    assert repeats == 8, sorted(diffs)  # 16 model frames shown over 24: every third one shows twice
