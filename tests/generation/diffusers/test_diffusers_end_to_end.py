@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import sys
 
 import numpy as np
@@ -21,7 +22,7 @@ from workbench import EventType, LectureSession, Runner, TakeStatus, open_store,
 from workbench.domain.jobs import JobStatus
 from workbench.errors import ModelConfigError, ModelFolderError
 from workbench.generation.base import GenerationRequest
-from workbench.generation.diffusers import DiffusersBackend, PipelineWorker
+from workbench.generation.diffusers import DiffusersBackend, PipelineWorker, WorkerPool
 from workbench.generation.diffusers.protocol import GenerateJob, Ticket
 from workbench.jobs.actions import preflight
 
@@ -264,3 +265,47 @@ async def test_a_model_that_moves_at_16_fps_is_retimed_to_the_segment_s_rate(
     diffs = [float(np.abs(a.astype(int) - b.astype(int)).mean()) for a, b in itertools.pairwise(frames)]
     repeats = sum(d < 0.5 for d in diffs)  # a model frame shown twice (H.264 may move a few pixels a level)
     assert repeats == 8, sorted(diffs)  # 16 model frames shown over 24: every third one shows twice
+
+
+GUARD = """
+import os, socket
+_log = os.environ["WORKBENCH_TEST_NETWORK_LOG"]
+def _refuse(what):
+    def refused(*args, **kwargs):
+        with open(_log, "a") as handle:
+            handle.write(f"{what} {args[1:] or args}\\n")
+        raise OSError(f"network refused by the test: {what}")
+    return refused
+_connect = socket.socket.connect
+def connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        return _refuse("connect")(self, address)
+    return _connect(self, address)
+socket.socket.connect = connect
+socket.socket.connect_ex = lambda self, address: connect(self, address)
+socket.getaddrinfo = _refuse("getaddrinfo")
+"""
+
+
+async def test_the_worker_never_reaches_the_network_even_without_hf_hub_offline_set(
+    tiny_models, image_path, tmp_path, monkeypatch
+):
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(GUARD)
+    log = tmp_path / "network.log"
+    monkeypatch.setenv("WORKBENCH_TEST_NETWORK_LOG", str(log))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(guard), os.environ.get("PYTHONPATH")]))
+    )
+    monkeypatch.delenv("HF_HUB_OFFLINE")  # the worker must go offline by itself
+    fresh = WorkerPool()  # a new worker process, started with the guard in place
+    try:
+        backend = DiffusersBackend(spec_for("ltx", tiny_models["ltx"]), pool=fresh)
+        request = GenerationRequest(image_path, settings("ltx"), tmp_path / "take.mp4")
+        result = await backend.generate(request, lambda _: None)
+        assert fresh.existing(backend.spec.load_key).pid is not None
+    finally:
+        fresh.stop_all()
+    assert result.frame_count == 9
+    assert not log.exists(), log.read_text()  # no connection and no DNS look-up was even tried
