@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import sys
 
 import numpy as np
@@ -20,7 +21,7 @@ import pytest
 from tests.generation.diffusers.conftest import decoded, entry, settings, spec_for
 from workbench import EventType, LectureSession, Runner, TakeStatus, open_store, regenerate_video_segment
 from workbench.domain.jobs import JobStatus
-from workbench.errors import ModelConfigError, ModelFolderError
+from workbench.errors import BackendError, ModelConfigError, ModelFolderError
 from workbench.generation.base import GenerationRequest
 from workbench.generation.diffusers import DiffusersBackend, PipelineWorker, WorkerPool
 from workbench.generation.diffusers.protocol import GenerateJob, Ticket
@@ -309,3 +310,31 @@ async def test_the_worker_never_reaches_the_network_even_without_hf_hub_offline_
         fresh.stop_all()
     assert result.frame_count == 9
     assert not log.exists(), log.read_text()  # no connection and no DNS look-up was even tried
+
+
+async def test_a_worker_killed_mid_job_fails_the_job_in_words_and_the_next_job_starts_a_new_one(
+    tiny_models, image_path, tmp_path
+):
+    fresh = WorkerPool()
+    try:
+        backend = DiffusersBackend(spec_for("ltx", tiny_models["ltx"], steps=150), pool=fresh)
+        killed = asyncio.Event()
+
+        def progress(p) -> None:
+            if p.message.startswith("Denoising step") and not killed.is_set():
+                killed.set()
+                os.kill(fresh.existing(backend.spec.load_key).pid, signal.SIGKILL)  # as the OOM killer would
+
+        output = tmp_path / "take.mp4"
+        with pytest.raises(
+            BackendError, match=r"stopped in the middle of the job, exit code -9 \(killed: often"
+        ):
+            await backend.generate(GenerationRequest(image_path, settings("ltx"), output), progress)
+        assert not output.exists() and not list(tmp_path.glob(".*.part"))
+        worker = fresh.existing(backend.spec.load_key)
+        result = await backend.generate(
+            GenerationRequest(image_path, settings("ltx"), tmp_path / "again.mp4"), lambda _: None
+        )
+        assert result.frame_count == 9 and worker.starts == 2  # a new worker loaded the model again
+    finally:
+        fresh.stop_all()
