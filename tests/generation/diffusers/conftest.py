@@ -35,7 +35,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # inherited by every worker the tests start
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Folders ``wan-ti2v``, ``wan-a14b`` and ``ltx``, as ``save_pretrained`` writes them."""
+    """Folders ``wan-ti2v``, ``wan-a14b``, ``wan-21`` and ``ltx``, as ``save_pretrained`` writes them."""
     out = tmp_path_factory.mktemp("tiny-models")
     built = subprocess.run(
         [sys.executable, "-m", "tests.generation.diffusers.tiny_pipelines", str(out)],
@@ -51,7 +51,7 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             + built.stderr[-3000:],
             pytrace=False,
         )
-    return {name: out / name for name in ("wan-ti2v", "wan-a14b", "ltx")}
+    return {name: out / name for name in ("wan-ti2v", "wan-a14b", "wan-21", "ltx")}
 
 
 def entry(name: str, folder: Path, **changes: Any) -> dict[str, Any]:

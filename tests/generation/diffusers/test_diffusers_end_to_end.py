@@ -39,7 +39,7 @@ def steps_said(messages: list[str]) -> list[str]:
     return [m for m in messages if m.startswith("Denoising step")]
 
 
-@pytest.mark.parametrize("model", ["wan-ti2v", "wan-a14b", "ltx"])
+@pytest.mark.parametrize("model", ["wan-ti2v", "wan-a14b", "wan-21", "ltx"])
 async def test_each_family_makes_an_exact_take_and_says_every_step(backend_for, image_path, tmp_path, model):
     backend: DiffusersBackend = backend_for(model, steps=3)
     said = []

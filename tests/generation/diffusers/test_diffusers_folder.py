@@ -21,6 +21,13 @@ def test_complete_folders_give_each_pipeline_s_rules(tiny_models):
         16,
     )
     assert "transformer_2" in a14b.components
+    wan21 = inspect_folder(tiny_models["wan-21"])  # Wan 2.1 I2V: a CLIP image encoder too
+    assert (wan21.pipeline, wan21.rules.frame_step, wan21.rules.side_multiple) == (
+        "WanImageToVideoPipeline",
+        4,
+        16,
+    )
+    assert {"image_encoder", "image_processor"} <= set(wan21.components)
     assert (ltx.pipeline, ltx.rules.frame_step, ltx.rules.side_multiple) == ("LTXImageToVideoPipeline", 8, 32)
     assert wan.size_bytes > 0
 

@@ -25,7 +25,7 @@ _WORDS = (
     "a the slow push in on zoom out pan left right camera slide diagram dolly tilt up down hold still towards"
 )
 WORDS = (*_WORDS.split(), "title", "text", "chart", "and", "to", "of")
-NAMES = ("wan-ti2v", "wan-a14b", "ltx")
+NAMES = ("wan-ti2v", "wan-a14b", "wan-21", "ltx")
 
 
 def _tokenizer():
@@ -48,7 +48,7 @@ def _text_encoder(kind: str, vocab_size: int):
     return T5EncoderModel(T5Config(vocab_size=vocab_size, **shape)).eval()
 
 
-def _wan_transformer(channels_in: int, channels_out: int):
+def _wan_transformer(channels_in: int, channels_out: int, **more: int):
     import torch
     from diffusers import WanTransformer3DModel
 
@@ -56,7 +56,7 @@ def _wan_transformer(channels_in: int, channels_out: int):
     return WanTransformer3DModel(
         patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=channels_in,
         out_channels=channels_out, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, **more,
     )  # fmt: skip
 
 
@@ -102,6 +102,29 @@ def build_wan_a14b(folder: Path) -> None:
     pipe.save_pretrained(folder)
 
 
+def build_wan_21(folder: Path) -> None:
+    """Wan 2.1 I2V: a CLIP image encoder beside the text encoder (the transformer's ``image_dim``)."""
+    import torch
+    from diffusers import AutoencoderKLWan, WanImageToVideoPipeline
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    tokenizer = _tokenizer()
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )
+    torch.manual_seed(0)
+    shape = {"hidden_size": 4, "projection_dim": 4, "num_hidden_layers": 2, "num_attention_heads": 2}
+    vision = CLIPVisionConfig(**shape, image_size=32, intermediate_size=16, patch_size=1)
+    image_encoder = CLIPVisionModelWithProjection(vision).eval()
+    pipe = WanImageToVideoPipeline(
+        transformer=_wan_transformer(36, 16, image_dim=4), vae=vae, scheduler=_flow_scheduler(),
+        text_encoder=_text_encoder("umt5", len(tokenizer)), tokenizer=tokenizer, transformer_2=None,
+        image_encoder=image_encoder, image_processor=CLIPImageProcessor(crop_size=32, size=32),
+    )  # fmt: skip
+    pipe.save_pretrained(folder)
+
+
 def build_ltx(folder: Path) -> None:
     import torch
     from diffusers import (
@@ -134,7 +157,7 @@ def build_ltx(folder: Path) -> None:
     pipe.save_pretrained(folder)
 
 
-BUILDERS = {"wan-ti2v": build_wan_ti2v, "wan-a14b": build_wan_a14b, "ltx": build_ltx}
+BUILDERS = {"wan-ti2v": build_wan_ti2v, "wan-a14b": build_wan_a14b, "wan-21": build_wan_21, "ltx": build_ltx}
 
 
 def build_all(out: Path) -> dict[str, Path]:
