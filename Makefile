@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml jupyter-settings.json jupyter-server-config.json
 	@# Debian's python3 may lack ensurepip (package python3-venv): fall back to virtualenv from PyPI.
 	$(PYTHON) -m venv $(VENV) || ($(PYTHON) -m pip install --quiet --user virtualenv && $(PYTHON) -m virtualenv $(VENV))
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@# [diffusers] brings torch for the open-model tests (tiny random pipelines on the CPU; see README).
+	$(PY) -m pip install --quiet -e '.[test,bench,diffusers]'
 	@# JupyterLab must not detach off-screen outputs (videos, dialogs): windowing mode "none" for this venv.
 	mkdir -p $(dir $(LAB_SETTINGS)) && cp jupyter-settings.json $(LAB_SETTINGS)
 	@# Notebooks that opt in (the review notebook) are saved without outputs: autosave keeps git clean.

@@ -19,6 +19,7 @@ __all__ = [
     "JobBusyError",
     "JobError",
     "ModelConfigError",
+    "ModelFolderError",
     "NotFoundError",
     "OwnershipError",
     "StartingImageMissingError",
@@ -75,6 +76,10 @@ class UnknownModelError(ValidationError):
 
 class ModelConfigError(ValidationError):
     """A ``models.json`` that cannot be used; the message names the file and the key to fix."""
+
+
+class ModelFolderError(ModelConfigError):
+    """A local model's weights folder is missing, incomplete or of another kind; the message names the files."""
 
 
 # -- access and state --------------------------------------------------------------------------------------

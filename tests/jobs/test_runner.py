@@ -307,3 +307,55 @@ async def test_crash_between_commit_and_take_update_is_completed_on_reopen(runne
     report = recover_store(store)
     assert report.completed_accepts == (handle.take_id,)
     assert store.take(handle.take_id).status is TakeStatus.ACCEPTED
+
+
+class DeviceBackend:
+    """Stands in for an open model on one GPU (``runs_on``): records how many of its jobs overlap."""
+
+    def __init__(self, name: str, device: str = "diffusers:cuda:0", timeout_s: float | None = None) -> None:
+        self.inner = default_registry().get("local-camera")
+        self.info = dataclasses.replace(
+            self.inner.info, name=name, label=name, runs_on=device, timeout_s=timeout_s
+        )
+        self.running = self.peak = 0
+        self.gate = asyncio.Event()
+
+    def check(self, settings, regions=None):
+        return ()
+
+    async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        try:
+            await self.gate.wait()
+            return await self.inner.generate(request, progress)
+        finally:
+            self.running -= 1
+
+
+async def test_jobs_for_one_device_take_turns_without_holding_the_other_slots(store, lecture):
+    extra = (dataclasses.replace(lecture.asset("seg-1"), id="seg-x0"),)
+    store.update_lecture("lec", lambda lec: dataclasses.replace(lec, videos=lec.videos + extra))
+    gpu = DeviceBackend("gpu-model")
+    registry = BackendRegistry([default_registry().get("local-camera"), gpu])
+    runner = Runner(store, registry, max_concurrent=2)
+    on_gpu = [
+        regenerate_video_segment(runner, "lec", seg, {**SMALL, "model": "gpu-model"})
+        for seg in ("seg-1", "seg-2")
+    ]
+    await asyncio.sleep(0.2)
+    assert gpu.running == 1  # the second waits for the device, not for a slot
+    local = await regenerate_video_segment(runner, "lec", "seg-x0", SMALL).wait()  # the other slot is free
+    assert local.status is JobStatus.AWAITING_REVIEW
+    gpu.gate.set()
+    records = [await handle.wait() for handle in on_gpu]
+    await runner.shutdown()
+    assert [r.status for r in records] == [JobStatus.AWAITING_REVIEW] * 2 and gpu.peak == 1
+
+
+async def test_a_model_s_own_time_limit_replaces_the_runner_s(store, lecture):
+    slow = DeviceBackend("slow-gpu", timeout_s=0.3)
+    runner = Runner(store, BackendRegistry([slow]), timeout_s=60)
+    record = await regenerate_video_segment(runner, "lec", "seg-1", {**SMALL, "model": "slow-gpu"}).wait()
+    await runner.shutdown()
+    assert record.status is JobStatus.FAILED and "longer than 0.3 s" in record.error

@@ -49,7 +49,11 @@ def open_executor(address: str | None, *, workers: int = 2) -> Iterator[concurre
                 detail=str(exc),
             ) from None
         try:
-            yield client.get_executor(pure=False, retries=0)
+            from workbench.batch.diffusers_workers import attach_pipeline_host
+
+            executor = client.get_executor(pure=False, retries=0)
+            attach_pipeline_host(client, executor)  # open models: one loaded pipeline per worker
+            yield executor
         finally:
             client.close()
             if cluster is not None:

@@ -99,11 +99,17 @@ class BackendInfo:
     resumable: bool = False
     #: What it makes: ``"video"`` (a segment's video) or ``"image"`` (a starting image).
     kind: str = "video"
+    #: Jobs of models with the same value run one at a time (a GPU that holds one loaded pipeline), queued
+    #: by the runner without holding its other slots; ``None``: only the runner's overall limit applies.
+    runs_on: str | None = None
+    #: How long one generation may take (``None``: the runner's own limit).
+    timeout_s: float | None = None
 
 
 @runtime_checkable
 class VideoBackend(Protocol):
-    """A video model. Implementations: ``generation.local`` (default), ``generation.http`` (hosted)."""
+    """A video model. Implementations: ``generation.local`` (default), ``generation.http`` (hosted),
+    ``generation.diffusers`` (open weights in a folder, run in a worker process)."""
 
     info: BackendInfo
 

@@ -3,7 +3,9 @@
 It works inside the JupyterLab kernel's loop (from a cell or a widget callback), papermill's, or
 ``asyncio.run`` in a script. Rules it enforces:
 
-- a global concurrency limit (``max_concurrent``) and **one active regeneration per segment**: a second
+- a global concurrency limit (``max_concurrent``), one job at a time per device for models that say so
+  (``BackendInfo.runs_on``: a GPU holding one loaded pipeline; those jobs wait without taking a global slot),
+  and **one active regeneration per segment**: a second
   request for a segment that is queued or generating is *refused* with :class:`JobBusyError` (it does not
   supersede the first, because the first may already have cost money and its preview is worth reviewing);
 - retries with backoff only for transient backend errors (see ``retry.py``);
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Generator, Mapping, Sequence
 from dataclasses import replace
@@ -30,6 +33,7 @@ from workbench.domain.models import ImageTake, Take
 from workbench.domain.retry import RetryPolicy
 from workbench.domain.settings import ResolvedSettings
 from workbench.errors import JobBusyError, NotFoundError, WorkbenchError
+from workbench.generation.base import BackendInfo
 from workbench.generation.registry import BackendRegistry, default_registry
 from workbench.jobs.bus import EventBus
 from workbench.jobs.context import JobContext, JobSpec, Workflow
@@ -155,6 +159,7 @@ class Runner:
         self._active_assets: dict[tuple[str, str], str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore: asyncio.Semaphore | None = None
+        self._lanes: dict[str, asyncio.Semaphore] = {}
         self._lease: RunnerLease | None = None
         self._recovery: asyncio.Task[None] | None = None
         self._closed = False
@@ -188,6 +193,7 @@ class Runner:
                 )
             self._loop = loop
             self._semaphore = asyncio.Semaphore(self.max_concurrent)
+            self._lanes = {}
             self.bus.bind(loop)
             self._ensure_lease()
             # Recovery reads tables and fsyncs: it runs in a thread, and jobs wait for it before they start.
@@ -384,7 +390,7 @@ class Runner:
             await self.recovered()  # a crash's leftovers are dealt with before anything new is written
             self._save_soon(handle)  # persist "queued"
             assert self._semaphore is not None
-            async with self._semaphore:
+            async with self._lane(handle), self._semaphore:
                 self._save_soon(handle, status=JobStatus.RUNNING, attempts=1)
                 self._publish(handle, EventType.JOB_STARTED, "Started generating.")
                 return await self._attempts(handle, workflow)
@@ -394,7 +400,7 @@ class Runner:
             )
             return handle.record
         except TimeoutError:
-            message = f"Generation took longer than {self.timeout_s:g} s and was stopped. Try a shorter duration or a faster model."
+            message = f"Generation took longer than {self._timeout_for(handle):g} s and was stopped. Try a shorter duration or a faster model."
             await self._finish(handle, JobStatus.FAILED, EventType.JOB_FAILED, message)
             return handle.record
         except WorkbenchError as exc:
@@ -421,7 +427,7 @@ class Runner:
             if attempt > 1:
                 self._save_soon(handle, attempts=attempt)
             try:
-                async with asyncio.timeout(self.timeout_s):
+                async with asyncio.timeout(self._timeout_for(handle)):
                     return await workflow(JobContext(self, handle.id, handle.spec, attempt))
             except WorkbenchError as exc:
                 delay = self.retry.delay_for(exc, attempt)
@@ -435,6 +441,30 @@ class Runner:
                 )
                 await asyncio.sleep(delay)
                 attempt += 1
+
+    def _backend_info(self, handle: JobHandle) -> BackendInfo | None:
+        try:
+            kind = workflow_for(handle.spec.kind).model_kind
+        except WorkbenchError:
+            return None
+        return self.registry.info(handle.spec.resolved.settings.model, kind)
+
+    def _lane(self, handle: JobHandle) -> contextlib.AbstractAsyncContextManager[Any]:
+        """One job at a time for models on the same device (``runs_on``); nothing for the rest."""
+        info = self._backend_info(handle)
+        if info is None or info.runs_on is None:
+            return contextlib.nullcontext()
+        lane = self._lanes.get(info.runs_on)
+        if lane is None:
+            # A cluster that keeps pipelines on its workers (``executor.pipeline_host``) runs one per worker.
+            host = getattr(self.executor, "pipeline_host", None)
+            lane = self._lanes[info.runs_on] = asyncio.Semaphore(getattr(host, "slots", 1))
+        return lane
+
+    def _timeout_for(self, handle: JobHandle) -> float | None:
+        """The model's own time limit when it has one (open models on one GPU take long), else the runner's."""
+        info = self._backend_info(handle)
+        return info.timeout_s if info is not None and info.timeout_s is not None else self.timeout_s
 
     async def _finish(
         self,

@@ -18,7 +18,21 @@ def _serve(args: argparse.Namespace) -> int:
     from workbench.serve.destinations import AllowEntry
     from workbench.serve.server import RunningServer, serve, tls_context
 
-    backend = default_registry(args.store).get(args.model)
+    registry = default_registry(args.store)
+    if args.store is None:  # no store: the user's own models.json still offers its models
+        from workbench.generation.http.catalog import backends_from, model_config_paths
+
+        for configured in backends_from(*model_config_paths(None)):
+            registry.register(configured)
+    if args.models:
+        from workbench.generation.http.catalog import backends_from
+
+        for configured in backends_from(*args.models, store_root=args.store):
+            registry.register(configured)
+    backend = registry.get(args.model)
+    check_folder = getattr(backend, "folder", None)  # models loaded from a folder: refuse a broken one now
+    if callable(check_folder):
+        check_folder()
     token = None
     if args.token_env:
         token = os.environ.get(args.token_env, "").strip()
@@ -35,6 +49,11 @@ def _serve(args: argparse.Namespace) -> int:
             ) from None
     if args.concurrency < 1:
         raise WorkbenchError("--concurrency must be at least 1.")
+    if backend.info.runs_on is not None and args.concurrency > 1:
+        raise WorkbenchError(
+            f"{backend.info.label} runs one prediction at a time on its loaded pipeline, so --concurrency must be 1 "
+            "(clients queue for the slot). Serve it from one process per GPU for more."
+        )
     tls = tls_context(args.certfile, args.keyfile) if args.certfile else None
     if args.token_env and not tls and args.host not in _LOOPBACK:
         print("warning: the token travels in clear text without --certfile (https).", file=sys.stderr)
@@ -76,6 +95,13 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     serve.add_argument("--port", type=int, default=5000, help="port (0 picks a free one and prints it)")
     serve.add_argument("--concurrency", type=int, default=1, help="predictions at once; more get 409 Busy")
     serve.add_argument("--store", default=None, help="a store whose models.json models may also be served")
+    serve.add_argument(
+        "--models",
+        action="append",
+        default=[],
+        metavar="MODELS_JSON",
+        help="a models.json whose models may also be served (repeatable; besides ~/.config/workbench/models.json)",
+    )
     serve.add_argument(
         "--token-env",
         default=None,

@@ -34,7 +34,7 @@ def test_errors_name_the_file_and_the_key(tmp_path):
         load_model_config(path)
     assert str(path) in caught.value.message
     assert (
-        "models[0] (wan).provider is 'replicat'; choose one of cog, fal, luma, replicate, runway"
+        "models[0] (wan).provider is 'replicat'; choose one of cog, diffusers, fal, luma, replicate, runway"
         in caught.value.message
     )
 

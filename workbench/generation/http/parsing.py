@@ -16,7 +16,7 @@ Schema (version 1)::
     {"version": 1, "models": [{
         "name": "wan-i2v",                       # what settings.model says; letters, digits, - and _
         "label": "Wan 2.1 (Replicate)",          # what the UI shows (default: name)
-        "provider": "replicate",                 # replicate | fal | runway | luma | cog
+        "provider": "replicate",                 # replicate | fal | runway | luma | cog | diffusers
         "model": "wavespeedai/wan-2.1-i2v-480p", # provider's model id ("owner/name" or "owner/name:version"
                                                  # on Replicate, the app id on fal, the model on Runway/Luma)
         "base_url": "https://api.replicate.com/v1",   # default per provider; required for cog
@@ -41,6 +41,18 @@ Schema (version 1)::
 ``schema``: Cog servers default to ``"server"`` (read ``/openapi.json`` before the first job); hosted models
 default to the snapshot kept in the package for that provider and model, when there is one
 (:mod:`.input_schema`). A path (relative to the ``models.json``) names a JSON file; ``null`` turns the check off.
+
+An open model run on this machine from its weights folder (:mod:`workbench.generation.diffusers`) is an entry
+of its own kind, with no URL, token or inputs::
+
+    {"name": "wan22-ti2v", "label": "Wan 2.2 TI2V 5B (this machine)", "provider": "diffusers",
+     "path": "/models/Wan2.2-TI2V-5B-Diffusers",   # the folder (relative: to this models.json)
+     "pipeline": "WanImageToVideoPipeline",        # or LTXImageToVideoPipeline (default: the folder's)
+     "device": "cuda", "dtype": "bfloat16",        # cuda, cuda:1, mps or cpu; bfloat16, float16, float32
+     "steps": 30, "guidance": 5.0, "negative_prompt": "",
+     "model_fps": 24, "max_frames": 121,           # the model's own rate and longest clip
+     "threads": null, "offload": "none",           # torch CPU threads; none | model | sequential
+     "vae_dtype": null, "extra": {}, "timeout_s": 3600, "description": ""}
 """
 
 from __future__ import annotations
@@ -57,6 +69,20 @@ from urllib.parse import urlsplit
 from workbench.domain.defaults import DEFAULT_VIDEO_MODEL
 from workbench.domain.ids import ID_PATTERN
 from workbench.errors import ModelConfigError
+from workbench.generation.diffusers.families import FAMILIES
+from workbench.generation.diffusers.spec import (
+    DEFAULT_STEPS,
+    DEVICES,
+    DTYPES,
+    OFFLOADS,
+    DiffusersSpec,
+)
+from workbench.generation.diffusers.spec import (
+    DEFAULT_TIMEOUT_S as DIFFUSERS_TIMEOUT_S,
+)
+from workbench.generation.diffusers.spec import (
+    PROVIDER as DIFFUSERS,
+)
 from workbench.generation.http.input_schema import is_snapshot, snapshot_for
 from workbench.generation.http.providers import PROVIDERS, ProviderAPI
 from workbench.generation.http.spec import (
@@ -75,7 +101,10 @@ from workbench.generation.http.spec import (
     SeedInput,
 )
 
-__all__ = ["load_model_config", "merge_specs", "parse_model_config", "user_config_path"]
+__all__ = ["AnyModelSpec", "load_model_config", "merge_specs", "parse_model_config", "user_config_path"]
+
+#: A validated entry: a model over HTTP, or an open model run on this machine through diffusers.
+AnyModelSpec = ModelSpec | DiffusersSpec
 
 IMAGE_MODES: tuple[str, ...] = ("data_uri", "url", "upload")
 DURATION_FORMATS = ("float", "int", "frames")
@@ -92,7 +121,7 @@ def user_config_path() -> Path:
     return Path(base) / "workbench" / CONFIG_NAME
 
 
-def load_model_config(path: str | os.PathLike[str]) -> list[ModelSpec]:
+def load_model_config(path: str | os.PathLike[str]) -> list[AnyModelSpec]:
     """Read and validate one ``models.json``. Raises :class:`ModelConfigError` naming the file and key."""
     path = Path(path)
     try:
@@ -110,7 +139,7 @@ def load_model_config(path: str | os.PathLike[str]) -> list[ModelSpec]:
     return parse_model_config(data, source=path)
 
 
-def parse_model_config(data: object, *, source: Path | None = None) -> list[ModelSpec]:
+def parse_model_config(data: object, *, source: Path | None = None) -> list[AnyModelSpec]:
     """Validate an already-parsed config document (see the module docstring for the schema)."""
     where = str(source) if source is not None else CONFIG_NAME
     ctx = _Context(where)
@@ -121,12 +150,21 @@ def parse_model_config(data: object, *, source: Path | None = None) -> list[Mode
     models = doc.get("models", [])
     if not isinstance(models, list):
         ctx.fail("models", "must be a list of model entries")
-    specs: list[ModelSpec] = []
+    specs: list[AnyModelSpec] = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(models):
         if isinstance(entry, Mapping) and entry.get("kind") == "image":
             continue  # a starting-image model: image_config.py reads it
-        spec = _parse_model(ctx, f"models[{i}]", entry, source)
+        provider = entry.get("provider") if isinstance(entry, Mapping) else None
+        if isinstance(provider, str) and provider not in PROVIDERS and provider != DIFFUSERS:
+            # said first: a misspelled provider would otherwise show up as keys the other kind does not know
+            named = f" ({entry['name']})" if isinstance(entry.get("name"), str) else ""
+            choices = ", ".join(sorted([*PROVIDERS, DIFFUSERS]))
+            ctx.fail(f"models[{i}]{named}.provider", f"is {provider!r}; choose one of {choices}")
+        if provider == DIFFUSERS:
+            spec: AnyModelSpec = _parse_diffusers_model(ctx, f"models[{i}]", entry, source)
+        else:
+            spec = _parse_model(ctx, f"models[{i}]", entry, source)
         if spec.name in seen:
             ctx.fail(f"models[{i}].name", f"{spec.name!r} is already used by models[{seen[spec.name]}]")
         seen[spec.name] = i
@@ -134,9 +172,9 @@ def parse_model_config(data: object, *, source: Path | None = None) -> list[Mode
     return specs
 
 
-def merge_specs(*layers: Sequence[ModelSpec]) -> list[ModelSpec]:
+def merge_specs(*layers: Sequence[AnyModelSpec]) -> list[AnyModelSpec]:
     """Later layers win by name (the store's file over the user's), keeping first-seen order."""
-    merged: dict[str, ModelSpec] = {}
+    merged: dict[str, AnyModelSpec] = {}
     for layer in layers:
         for spec in layer:
             merged[spec.name] = spec
@@ -223,7 +261,8 @@ def _parse_model(ctx: _Context, key: str, entry: object, source: Path | None) ->
     key = f"{key} ({name})"
     provider = ctx.string(raw.get("provider"), f"{key}.provider")
     if provider not in PROVIDERS:
-        ctx.fail(f"{key}.provider", f"is {provider!r}; choose one of {', '.join(sorted(PROVIDERS))}")
+        choices = ", ".join(sorted([*PROVIDERS, DIFFUSERS]))
+        ctx.fail(f"{key}.provider", f"is {provider!r}; choose one of {choices}")
     assert provider is not None
     api = PROVIDERS[provider]
 
@@ -554,3 +593,86 @@ def _parse_price(ctx: _Context, key: str, value: object) -> Price | None:
     if "billed_fps" in values and "per_video_second" not in values:
         ctx.fail(f"{key}.billed_fps", "only applies with per_video_second")
     return Price(**values)
+
+
+# -- open models run on this machine (diffusers) -------------------------------------------------------------
+
+_DIFFUSERS_KEYS = {
+    "name", "label", "description", "provider", "path", "pipeline", "device", "dtype", "vae_dtype", "steps",
+    "guidance", "negative_prompt", "model_fps", "max_frames", "threads", "offload", "extra", "timeout_s",
+}  # fmt: skip
+_DEVICE = re.compile(r"^(cuda(:\d+)?|mps|cpu)$")
+
+
+def _parse_diffusers_model(
+    ctx: _Context, key: str, entry: Mapping[str, Any], source: Path | None
+) -> DiffusersSpec:
+    """A ``"provider": "diffusers"`` entry: a weights folder on this machine and how to run it.
+
+    The folder itself is checked by the backend before each job (it may be downloaded after the file is
+    written); here only the entry's own values are.
+    """
+    name = ctx.string(entry.get("name"), f"{key}.name")
+    assert name is not None
+    if not ID_PATTERN.match(name):
+        ctx.fail(f"{key}.name", f"{name!r} must be 1-64 letters, digits, '-' or '_'")
+    if name == DEFAULT_VIDEO_MODEL:
+        ctx.fail(f"{key}.name", f"{name!r} is the built-in local model; choose another name")
+    key = f"{key} ({name})"
+    raw = ctx.mapping(entry, key, _DIFFUSERS_KEYS)
+    path_text = ctx.string(raw.get("path"), f"{key}.path", optional=True)
+    if path_text is None:
+        ctx.fail(f"{key}.path", "is required: the folder holding the downloaded weights (model_index.json)")
+    assert path_text is not None
+    if "://" in path_text:
+        ctx.fail(
+            f"{key}.path", f"{path_text!r} must be a folder on this machine; weights are never downloaded"
+        )
+    path = Path(path_text).expanduser()
+    if not path.is_absolute() and source is not None:
+        path = source.parent / path
+    pipeline = ctx.string(raw.get("pipeline"), f"{key}.pipeline", optional=True)
+    if pipeline is not None and pipeline not in FAMILIES:
+        ctx.fail(f"{key}.pipeline", f"is {pipeline!r}; choose one of {', '.join(FAMILIES)}")
+    device = ctx.string(raw.get("device", "cuda"), f"{key}.device")
+    if device is None or not _DEVICE.match(device):
+        ctx.fail(f"{key}.device", f"is {device!r}; use one of {', '.join(DEVICES)} (or cuda:N for GPU N)")
+    choices = {"dtype": DTYPES, "vae_dtype": DTYPES, "offload": OFFLOADS}
+    picked: dict[str, str | None] = {}
+    for field_name, allowed in choices.items():
+        value = raw.get(field_name)
+        if value is not None and value not in allowed:
+            ctx.fail(f"{key}.{field_name}", f"is {value!r}; use one of {', '.join(allowed)}")
+        picked[field_name] = value
+    if picked["offload"] not in (None, "none") and device in ("cpu", "mps"):
+        ctx.fail(f"{key}.offload", "moves weights between the CPU and a CUDA GPU; use it with a cuda device")
+    guidance = raw.get("guidance")
+    negative = raw.get("negative_prompt", "")
+    if not isinstance(negative, str):
+        ctx.fail(f"{key}.negative_prompt", "must be a string")
+    extra = raw.get("extra", {})
+    if not isinstance(extra, Mapping):
+        ctx.fail(f"{key}.extra", "must be a JSON object of more pipeline arguments")
+    for secret_key in _secret_like_keys(extra):
+        ctx.fail(f"{key}.extra.{secret_key}", "looks like a credential; a local model needs none")
+    steps = ctx.whole(raw.get("steps", DEFAULT_STEPS), f"{key}.steps", minimum=1)
+    return DiffusersSpec(
+        name=name,
+        label=ctx.string(raw.get("label", name), f"{key}.label") or name,
+        description=str(raw.get("description", "")),
+        path=path,
+        pipeline=pipeline,
+        device=device,
+        dtype=picked["dtype"] or "bfloat16",
+        vae_dtype=picked["vae_dtype"],
+        steps=steps,
+        guidance=None if guidance is None else ctx.number(guidance, f"{key}.guidance"),
+        negative_prompt=str(negative),
+        model_fps=ctx.optional_whole(raw, "model_fps", key, minimum=1),
+        max_frames=ctx.optional_whole(raw, "max_frames", key, minimum=1),
+        threads=ctx.optional_whole(raw, "threads", key, minimum=1),
+        offload=picked["offload"] or "none",
+        extra=dict(extra),
+        timeout_s=ctx.number(raw.get("timeout_s", DIFFUSERS_TIMEOUT_S), f"{key}.timeout_s", minimum=1.0),
+        source=source,
+    )
