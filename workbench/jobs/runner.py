@@ -419,9 +419,10 @@ class Runner:
                 )
 
     def cancel(self, job_id: str) -> bool:
-        """Cancel a queued or running job; False if it already finished generating."""
+        """Cancel a queued or running job; False if it already finished generating (its take is stored, and
+        only measuring and announcing it remain)."""
         handle = self.handle(job_id)
-        if handle.task is None or handle.task.done():
+        if handle.task is None or handle.task.done() or not handle.record.is_active:
             return False
         handle.task.cancel()
         return True
