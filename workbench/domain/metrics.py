@@ -6,11 +6,22 @@ and the widgets and reports that show it (see ``/work/helpers/METRICS_CONTRACT.m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["METRICS_VERSION", "METRIC_LABELS", "MoveCheck", "PathSample", "TakeMetrics", "metric_text"]
+from workbench.domain.models import Take
+
+__all__ = [
+    "METRICS_VERSION",
+    "METRIC_LABELS",
+    "MeasuredTake",
+    "MoveCheck",
+    "PathSample",
+    "TakeMetrics",
+    "measured_takes",
+    "metric_text",
+]
 
 #: Version of the measurement code: bump when the same video would measure differently.
 METRICS_VERSION = 1
@@ -129,6 +140,33 @@ class TakeMetrics:
             metrics_s=float(opt("metrics_s", float) or 0.0),
             metrics_version=int(opt("metrics_version", int) or METRICS_VERSION),
         )
+
+
+@dataclass(frozen=True)
+class MeasuredTake:
+    """A take with its metrics (``None`` until measured) and the other takes whose video is byte-identical."""
+
+    take: Take
+    metrics: TakeMetrics | None = None
+    identical_to: tuple[str, ...] = ()
+
+
+def measured_takes(takes: Sequence[Take], rows: Sequence[Mapping[str, Any]]) -> list[MeasuredTake]:
+    """Pair takes with their metrics (``rows``: the same takes as ``store.takes()`` rows, in order) and find
+    the takes whose files are byte-identical (equal content hashes)."""
+    metrics = [None if _missing(row.get("content_hash")) else TakeMetrics.from_dict(row) for row in rows]
+    by_hash: dict[str, list[str]] = {}
+    for take, m in zip(takes, metrics, strict=True):
+        if m is not None:
+            by_hash.setdefault(m.content_hash, []).append(take.id)
+    return [
+        MeasuredTake(
+            take,
+            m,
+            tuple(t for t in by_hash.get(m.content_hash, []) if t != take.id) if m is not None else (),
+        )
+        for take, m in zip(takes, metrics, strict=True)
+    ]
 
 
 def _missing(value: Any) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -367,8 +367,20 @@ class Runner:
     def submit(self, spec: JobSpec, workflow: Workflow) -> JobHandle:
         """Queue ``workflow`` for ``spec`` and return its handle at once (``job-queued`` is already out)."""
         self._bind()
+        self._refuse_if_busy((spec.lecture_id, spec.asset_id))
+        return self._start(spec, workflow)
+
+    def submit_group(self, specs: Sequence[JobSpec], workflow: Workflow) -> list[JobHandle]:
+        """Queue several jobs at once, several for one segment allowed (the variants of one edit): the
+        one-per-segment rule applies to the group as a whole, refused if any of its segments is already being
+        regenerated; then each queues like any job, under the concurrency limit."""
+        self._bind()
+        for key in dict.fromkeys((s.lecture_id, s.asset_id) for s in specs):
+            self._refuse_if_busy(key)
+        return [self._start(spec, workflow) for spec in specs]
+
+    def _start(self, spec: JobSpec, workflow: Workflow) -> JobHandle:
         key = (spec.lecture_id, spec.asset_id)
-        self._refuse_if_busy(key)
         now = next_timestamp()
         record = JobRecord(
             id=new_id("job"),
@@ -463,7 +475,16 @@ class Runner:
             return handle.record
         finally:
             if self._active_assets.get(key) == handle.id:
-                del self._active_assets[key]
+                # another job of the same group may still run for this segment: it is the active one now
+                others = [
+                    h.id
+                    for h in self._handles.values()
+                    if h is not handle and (h.lecture_id, h.asset_id) == key and h.task and not h.task.done()
+                ]
+                if others:
+                    self._active_assets[key] = others[0]
+                else:
+                    del self._active_assets[key]
 
     async def _attempts(self, handle: JobHandle, workflow: Workflow) -> JobRecord:
         attempt = 1

@@ -9,7 +9,7 @@ import logging
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -17,11 +17,14 @@ import pandas as pd
 
 from workbench.domain.clock import next_timestamp
 from workbench.domain.drafts import SETTING_WORDS, FieldConflict, SegmentDraft
+from workbench.domain.ids import new_id
+from workbench.domain.metrics import MeasuredTake, measured_takes
 from workbench.domain.models import Lecture, Project, Take, TakeStatus, VideoAsset
 from workbench.domain.segments import SegmentSummary, damaged_summary, summarize_segment
 from workbench.domain.settings import ResolvedSettings, VideoOverrides, resolve_video_settings
 from workbench.domain.urls import build_video_asset_url
-from workbench.errors import StoreError, WorkbenchError
+from workbench.domain.variants import variants_for
+from workbench.errors import NotFoundError, StoreError, WorkbenchError
 from workbench.jobs.actions import (
     accept_take,
     cancel_job,
@@ -34,6 +37,7 @@ from workbench.jobs.actions import (
 from workbench.jobs.events import TERMINAL_EVENTS, Event, EventType
 from workbench.jobs.lease import runner_is_alive
 from workbench.jobs.runner import JobHandle, JobSpec, Runner
+from workbench.jobs.variants import PlannedVariant, VariantRun, plan_variants, reject_others, run_variants
 from workbench.session.draft_saver import DraftSaver
 from workbench.session.wording import changed_fields, describe_changes, segment_label, who_did
 
@@ -110,6 +114,7 @@ class LectureSession:
         self._listeners: list[ChangeListener] = []
         self._event_listeners: list[EventListener] = []
         self._optimistic: dict[str, OptimisticPreview] = {}
+        self._variant_runs: dict[str, VariantRun] = {}
         # drafts, saved to the store a moment after each edit
         drafts = self.store.drafts()
         try:
@@ -428,6 +433,64 @@ class LectureSession:
 
     def takes(self, asset_id: str) -> list[Take]:
         return self.store.take_records(self.store.takes(lecture_id=self.lecture_id, asset_id=asset_id))
+
+    def measured_takes(self, asset_id: str) -> list[MeasuredTake]:
+        """The segment's takes, oldest first, each with its metrics and its byte-identical siblings."""
+        frame = self.store.takes(lecture_id=self.lecture_id, asset_id=asset_id)
+        return measured_takes(self.store.take_records(frame), frame.to_dict("records"))
+
+    def committed_settings(self, asset_id: str) -> ResolvedSettings:
+        """What the committed video's settings are in effect: the segment's values, the project's defaults
+        where it has none, then the built-in ones, each with where it came from (no draft)."""
+        return resolve_video_settings(None, self.project, self.asset(asset_id))
+
+    def committed_take(self, asset_id: str) -> Take | None:
+        """The accepted take whose video is the segment's committed one, when it came from a take."""
+        path = self.asset(asset_id).path
+        return next((t for t in reversed(self.takes(asset_id)) if path and t.path == path), None)
+
+    def use_take_settings(self, take_id: str) -> ResolvedSettings:
+        """Load every setting of a take of this lecture into its segment's draft, marked "from take …"."""
+        take = self.store.take(take_id)
+        if take.lecture_id != self.lecture_id:
+            raise NotFoundError(f"Take {take_id!r} belongs to another lecture; open that lecture to use it.")
+        asset = self.asset(take.asset_id)
+        self._set_draft(
+            take.asset_id, self.segment_draft(take.asset_id).from_take(take, asset, at=next_timestamp())
+        )
+        self._resummarize([take.asset_id])
+        self._changed("draft", [take.asset_id])
+        return self.effective(take.asset_id)
+
+    # -- variants (see jobs/variants.py) ---------------------------------------------------------------------
+
+    def plan_variants(self, asset_id: str, kind: str, **request: Any) -> list[PlannedVariant]:
+        """Check the variants a request asks for on top of the draft (``count`` seeds, ``lines`` of
+        directions, ``models``), flagging those that would repeat another's video; nothing runs yet."""
+        variants = variants_for(kind, self.effective(asset_id).settings, **request)
+        return plan_variants(self.runner, self.lecture_id, asset_id, self.draft(asset_id), variants)
+
+    def run_variants(
+        self, asset_id: str, planned: Sequence[PlannedVariant], *, include_repeats: bool = False
+    ) -> VariantRun:
+        """Queue the planned variants as one group; their previews are reviewed together (see
+        :meth:`decide_variants`), not one dialog each."""
+        started = run_variants(self.runner, planned, include_repeats=include_repeats)
+        run = VariantRun(new_id("var"), asset_id, tuple((p.label, h.id) for p, h in started))
+        self._variant_runs[run.id] = run
+        self._resummarize([asset_id])
+        self._changed("job", [asset_id])
+        return run
+
+    def variant_run_of(self, job_id: str) -> VariantRun | None:
+        """The variants run a job belongs to (started in this session), if any."""
+        return next((r for r in self._variant_runs.values() if job_id in r.job_ids), None)
+
+    async def decide_variants(self, keep: str, others: Iterable[str]) -> list[str]:
+        """Accept take ``keep`` (optimistically, as :meth:`accept` does) and reject the other pending takes
+        in ``others``; returns the ids rejected. They all stay in history."""
+        await self.accept(keep)
+        return await reject_others(self.runner, keep, list(others))
 
     def history(self, limit: int | None = None) -> list[Event]:
         """This lecture's journaled events, oldest first (the last ``limit``): rebuilds the progress log."""
