@@ -22,6 +22,8 @@ from workbench.domain.models import SettingSource, Take
 from workbench.errors import REGENERATE_STARTING_IMAGE, WorkbenchError
 from workbench.jobs.events import Event, EventType
 from workbench.session import LectureSession, SessionChange
+from workbench.ui.compare_dialog import CompareDialog
+from workbench.ui.decide import DecideMixin
 from workbench.ui.editor_form import EditorForm, EditorState
 from workbench.ui.kernel_watch import KernelWatch
 from workbench.ui.live_frame import LiveFrame
@@ -30,6 +32,7 @@ from workbench.ui.preview_dialog import PreviewDialog
 from workbench.ui.progress_log import ProgressLog
 from workbench.ui.segment_table import PAGE_SIZE, SegmentTable
 from workbench.ui.takes_panel import TakesPanel
+from workbench.ui.variants_grid import VariantsDialog, VariantsGrid
 
 __all__ = ["ReviewWorkbench"]
 
@@ -69,7 +72,7 @@ _STATUS_LINE = {
 }
 
 
-class ReviewWorkbench(v.Container):
+class ReviewWorkbench(DecideMixin, v.Container):
     def __init__(
         self,
         session: LectureSession,
@@ -107,13 +110,34 @@ class ReviewWorkbench(v.Container):
             on_upload=self._guard(self.upload),
             on_refused=lambda message: self.progress_log.add_error(message),
             on_resolve=self._guard(self.resolve),
+            on_variants=self._guard(self.open_variants),
         )
         self.player = VideoView(
             css_class="wb-committed-player",
             placeholder="No committed video yet: regenerate, then accept a preview.",
         )
-        self.takes = TakesPanel(on_review=self._guard(self.review), take_url=session.preview_url)
-        self.dialog = PreviewDialog(on_accept=self._guard(self.accept), on_reject=self._guard(self.reject))
+        self.takes = TakesPanel(
+            on_review=self._guard(self.review),
+            take_url=session.preview_url,
+            on_use_settings=self._guard(self.use_settings),
+            on_compare=self._guard(self.compare),
+            on_review_all=self._guard(self.review_together),
+        )
+        self.dialog = PreviewDialog(
+            on_accept=self._guard(self.accept),
+            on_reject=self._guard(self.reject),
+            on_use_settings=self._guard(self.use_settings),
+        )
+        self.compare_dialog = CompareDialog(on_use_settings=self._guard(self.use_settings))
+        self.variants_dialog = VariantsDialog(
+            on_plan=self.plan_variants, on_run=self._guard(self.run_variants)
+        )
+        self.grid = VariantsGrid(
+            take_url=session.preview_url,
+            on_keep=self._guard(self.keep_variant),
+            on_reject_all=self._guard(self.reject_variants),
+            on_use_settings=self._guard(self.use_settings),
+        )
         self.notice = v.Alert(
             v_model=False,
             type="info",
@@ -183,7 +207,16 @@ class ReviewWorkbench(v.Container):
         super().__init__(
             fluid=True,
             class_="wb-workbench",
-            children=[v.Html(tag="style", children=[_CSS]), KernelWatch(), disconnected, live, self.dialog],
+            children=[
+                v.Html(tag="style", children=[_CSS]),
+                KernelWatch(),
+                disconnected,
+                live,
+                self.dialog,
+                self.compare_dialog,
+                self.variants_dialog,
+                self.grid,
+            ],
         )
         session.runner.bus.on_callback_error = lambda exc, event: self.progress_log.add_error(
             f"A display update failed while handling {event.type}.", f"{type(exc).__name__}: {exc}"
@@ -321,27 +354,9 @@ class ReviewWorkbench(v.Container):
         take = self.session.store.take(take_id)
         if take.lecture_id != self.session.lecture_id:
             return
-        asset = self.session.asset(take.asset_id)
         if self.selected != take.asset_id:
             self.select(take.asset_id)
-        # What the committed video was made with, as the segment records it (older segments may not).
-        committed = {
-            name: "not recorded" if value in (None, "") else str(value)
-            for name, value in (
-                ("movie_directions", asset.movie_directions),
-                ("model", asset.model),
-                ("duration_s", asset.duration_s),
-                ("resolution", asset.resolution),
-                ("fps", asset.fps),
-                ("seed", asset.seed),
-            )
-        }
-        self.dialog.show_take(
-            take,
-            preview_url=self.session.preview_url(take),
-            committed=committed,
-            segment_title=asset.title or asset.id,
-        )
+        self.dialog.show(self.preview_view(take))
 
     def accept(self, take_id: str) -> None:
         self.dialog.set_busy(True)
@@ -361,8 +376,13 @@ class ReviewWorkbench(v.Container):
 
     def _on_event(self, event: Event, external: bool) -> None:
         self.progress_log.add_event(event, segment=self._title(event.asset_id), external=external)
-        if event.type is EventType.VIDEO_PREVIEW and not external:
+        run = self.session.variant_run_of(event.job_id)
+        if run is not None:
+            self.variants_changed(run)  # variants are reviewed together, in the grid
+        elif event.type is EventType.VIDEO_PREVIEW and not external:
             self.review(str(event.payload["take_id"]))
+        elif event.type in (EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED) and self.grid.is_open:
+            self.refresh_grid()
         shown = self.preview_take()
         decided = event.type in (EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED)
         if external and decided and shown is not None and shown.id == event.payload.get("take_id"):
@@ -477,7 +497,11 @@ class ReviewWorkbench(v.Container):
             empty = "No takes yet: the first one is being generated."
         else:
             empty = "No takes yet: press Regenerate video to make one."
-        self.takes.render(session.takes(asset_id), empty=empty)
+        self.takes.render(
+            session.measured_takes(asset_id),
+            empty=empty,
+            has_committed=session.asset(asset_id).path is not None,
+        )
         self.progress_log.show_status_of(
             asset_id, title=summary.label, fallback=_STATUS_LINE.get(summary.status, "")
         )
@@ -515,6 +539,7 @@ class ReviewWorkbench(v.Container):
             has_draft=summary.has_draft,
             same_as_committed=session.same_as_committed(asset_id),
             conflicts=session.conflicts(asset_id),
+            origins=self.origins(asset_id),
         )
 
     def _check(self, settings: Any, image_id: str | None) -> tuple[tuple[str, ...], str]:
