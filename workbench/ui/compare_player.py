@@ -1,10 +1,11 @@
 """Videos played in step: one play/pause/seek/speed/frame-step/loop control drives every video, side by side
 in a grid or, for two, one over the other with a wipe.
 
-The clock is the first video's; the others follow it in the browser (no round trip to the kernel per frame):
-a pause or a seek sets every video to the same time, and while playing, a video that drifts more than half a
-frame is nudged (its rate ±10 %) and one that drifts far is set right. Python sets the sources and reads the
-mode, rate and loop range, which sync only when they change.
+The clock is the longest video's (each plays to its own end); the others follow it in the browser (no round
+trip to the kernel per frame): a pause or a seek sets every video to the same time (a shorter one holds its last
+frame), and while playing, a video that drifts more than half a frame is nudged (its rate ±10 %) and one that
+drifts far is set right. Python sets the sources and reads the mode, rate and loop range, which sync only when
+they change.
 """
 
 from __future__ import annotations
@@ -117,16 +118,25 @@ export default {
         ? Array.from(this.$el.querySelectorAll('video.wb-compare-video')) : [];
     },
     master() {
-      return this.videos()[0];
+      // the clock is the longest video, so every video plays to its end; the others stop at theirs
+      const vs = this.videos();
+      let best = vs[0];
+      vs.forEach(v => { if (isFinite(v.duration) && (!isFinite(best.duration) || v.duration > best.duration)) best = v; });
+      return best;
+    },
+    others() {
+      const m = this.master();
+      return this.videos().filter(v => v !== m);
     },
     attach() {
-      const m = this.master();
-      if (!m || m === this.attached) return;
-      this.attached = m;
-      m.addEventListener('timeupdate', () => this.show());
-      m.addEventListener('loadedmetadata', () => this.show());
-      m.addEventListener('ended', () => this.ended());
-      this.videos().forEach(v => { v.playbackRate = this.rateValue; });
+      this.videos().forEach(v => {
+        if (v.wbAttached) return;
+        v.wbAttached = true;
+        v.playbackRate = this.rateValue;
+        v.addEventListener('timeupdate', () => { if (v === this.master()) this.show(); });
+        v.addEventListener('loadedmetadata', () => this.show());
+        v.addEventListener('ended', () => { if (v === this.master()) this.ended(); });
+      });
       this.show();
     },
     duration() {
@@ -151,13 +161,21 @@ export default {
     play() {
       const vs = this.videos();
       if (!vs.length) return;
-      const m = vs[0];
+      const m = this.master();
       if (m.ended || (this.duration() && m.currentTime >= this.duration() - 1e-3)) {
         this.seekAll(this.loop_a >= 0 ? this.loop_a : 0);
       }
       const t = m.currentTime;
-      vs.forEach(v => { if (Math.abs(v.currentTime - t) > 1e-3) v.currentTime = t; v.playbackRate = this.rateValue; });
-      vs.forEach(v => { const p = v.play(); if (p && p.catch) p.catch(() => null); });
+      vs.forEach(v => {
+        const end = isFinite(v.duration) ? v.duration : t;
+        if (Math.abs(v.currentTime - Math.min(t, end)) > 1e-3) v.currentTime = Math.min(t, end);
+        v.playbackRate = this.rateValue;
+      });
+      vs.forEach(v => {
+        if (isFinite(v.duration) && t >= v.duration) return;  // already past its end: it shows its last frame
+        const p = v.play();
+        if (p && p.catch) p.catch(() => null);
+      });
       this.playing = true;
       this.follow();
     },
@@ -165,8 +183,8 @@ export default {
       const vs = this.videos();
       vs.forEach(v => v.pause());
       if (vs.length) {
-        const t = vs[0].currentTime;
-        vs.slice(1).forEach(v => { v.currentTime = t; });
+        const t = this.master().currentTime;
+        this.others().forEach(v => { v.currentTime = Math.min(t, isFinite(v.duration) ? v.duration : t); });
       }
       this.playing = false;
       this.show();
@@ -214,6 +232,7 @@ export default {
         this.seekAll(Math.max(0, this.loop_a));
         this.play();
       } else {
+        this.videos().forEach(v => v.pause());
         this.playing = false;
         this.show();
       }
@@ -225,14 +244,14 @@ export default {
         if (!this.playing) return;
         const vs = this.videos();
         if (!vs.length) return;
-        const m = vs[0];
+        const m = this.master();
         const end = this.loop_b > 0 ? this.loop_b : 0;
         if (end && m.currentTime >= end) {
           this.seekAll(Math.max(0, this.loop_a));
         }
         const fps = this.fps > 0 ? this.fps : 24;
         const t = m.currentTime;
-        vs.slice(1).forEach(v => {
+        this.others().forEach(v => {
           if (v.ended || (isFinite(v.duration) && t >= v.duration)) return;
           const drift = v.currentTime - t;
           if (Math.abs(drift) > 0.25) {
@@ -290,7 +309,7 @@ class ComparePlayer(v.VuetifyTemplate):
 
     @property
     def url(self) -> str | None:
-        """The first (clock) video's URL, or ``None``."""
+        """The first video's URL (the preview's, in the preview dialog), or ``None``."""
         return self.sources[0]["url"] if self.sources else None
 
     @property
