@@ -161,3 +161,32 @@ def test_metrics_of_a_take_that_does_not_exist_are_refused(store, lecture) -> No
 
     with pytest.raises(NotFoundError):
         store.record_metrics([("take-nope", TakeMetrics("a" * 64, 1, 1.0, 0.0, 0.0))])
+
+
+def test_the_backfill_command_measures_with_progress_and_names_what_failed(
+    store, lecture, tmp_path: Path, capsys
+) -> None:
+    from workbench.cli import main
+    from workbench.domain.models import Resolution, VideoSettings
+    from workbench.generation.local import render_video
+
+    video = tmp_path / "pan.mp4"
+    image = store.media_path(lecture.starting_image("img-1").path)
+    render_video(image, video, VideoSettings("pan right", "local-camera", 1.0, Resolution(320, 180), 12, 0))
+    good = pending_take(store, "lec", "seg-2", video)
+    broken_source = tmp_path / "broken.mp4"
+    broken_source.write_bytes(b"not a video")
+    broken = pending_take(store, "lec", "seg-2", broken_source)
+
+    assert main(["metrics", "backfill", "--store", str(store.root), "--lecture", "lec"]) == 1
+    out, err = capsys.readouterr()
+    assert f"{good.id} measured" in out and f"{broken.id} could not be measured" in out  # a line per take
+    assert out.index("[1/2]") < out.index("[2/2]")
+    assert "Measured 1 take(s); 0 already had metrics; 1 could not be measured." in out
+    assert broken.id in err and "run this again" in err
+    assert store.take_metrics(good.id) is not None and store.take_metrics(broken.id) is None
+
+    assert main(["metrics", "backfill", "--store", str(store.root)]) == 1  # the broken one is tried again
+    assert "1 already had metrics" in capsys.readouterr().out
+    assert main(["metrics", "backfill", "--store", str(tmp_path / "nowhere")]) == 1
+    assert "is not a workbench store" in capsys.readouterr().err

@@ -31,6 +31,17 @@ def _committed_video(store, asset_id="seg-01"):
     return store.media_path(store.lecture(LEC).asset(asset_id).path)
 
 
+def _by_class(widget, css: str):
+    """The first widget under ``widget`` (itself included) whose class list holds ``css``."""
+    if css in (getattr(widget, "class_", None) or "").split():
+        return widget
+    for child in getattr(widget, "children", None) or []:
+        found = _by_class(child, css) if not isinstance(child, str) else None
+        if found is not None:
+            return found
+    return None
+
+
 def _rows(table) -> dict[str, list[str]]:
     """A rendered settings/metrics table as {row key: [cell texts]}."""
     out = {}
@@ -87,7 +98,7 @@ async def test_the_takes_list_sorts_filters_and_labels(workbench, tmp_path):
     panel = workbench.takes
     assert [t.id for t in panel.takes] == [b.id, a.id]  # newest first
     label = next(i for i in panel.list.children if i.attributes.get("data-take-id") == a.id)
-    text = label.children[2]
+    text = _by_class(label, "wb-take-label")
     assert "text-truncate" in text.class_ and text.attributes["title"].startswith(text.children[0])
     assert long_directions in text.attributes["title"]  # the whole text on hover
     assert "byte-identical to" in text.attributes["title"]  # same file as b

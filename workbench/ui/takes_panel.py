@@ -228,7 +228,7 @@ class TakesPanel(v.Card):
             v_model=key in self.selected,
             density="compact",
             hide_details=True,
-            class_="wb-take-select flex-grow-0 mr-1",
+            class_="wb-take-select flex-grow-0 flex-shrink-0 mr-1",
             attributes={"title": "Select to compare"},
         )
         box.observe(lambda change, key=key: self.toggle(key, bool(change["new"])), "v_model")
@@ -269,30 +269,51 @@ class TakesPanel(v.Card):
             review.on_event("click", lambda *_: self._on_review(take.id))
             buttons.append(review)
         identical = f" · byte-identical to {', '.join(item.identical_to)}" if item.identical_to else ""
+        # two lines, so a narrow panel keeps the label readable: status and label, then metrics and buttons
         return v.Html(
             tag="div",
-            class_="wb-take d-flex align-center py-1",
+            class_="wb-take d-flex align-start py-1",
             attributes={"data-take-id": take.id, "data-status": str(take.status)},
             children=[
                 self._checkbox(take.id),
-                v.Chip(
-                    size="x-small",
-                    color=_COLOR[take.status],
-                    class_="mr-2 flex-shrink-0",
-                    children=[str(take.status)],
-                ),
                 v.Html(
-                    tag="span",
-                    class_="wb-take-label text-caption text-truncate flex-grow-1",
-                    attributes={"title": label + identical},
+                    tag="div",
+                    class_="flex-grow-1",
                     style_="min-width: 0",
-                    children=[label],
+                    children=[
+                        v.Html(
+                            tag="div",
+                            class_="d-flex align-center",
+                            children=[
+                                v.Chip(
+                                    size="x-small",
+                                    color=_COLOR[take.status],
+                                    class_="mr-2 flex-shrink-0",
+                                    children=[str(take.status)],
+                                ),
+                                v.Html(
+                                    tag="span",
+                                    class_="wb-take-label text-caption text-truncate flex-grow-1",
+                                    attributes={"title": label + identical},
+                                    style_="min-width: 0",
+                                    children=[label],
+                                ),
+                            ],
+                        ),
+                        v.Html(
+                            tag="div",
+                            class_="d-flex flex-wrap align-center",
+                            children=[
+                                v.Html(
+                                    tag="span",
+                                    class_="wb-take-badges d-flex flex-wrap mr-1",
+                                    children=metrics_badges(item.metrics, identical=bool(item.identical_to)),
+                                ),
+                                v.Spacer(),
+                                *buttons,
+                            ],
+                        ),
+                    ],
                 ),
-                v.Html(
-                    tag="span",
-                    class_="wb-take-badges d-flex flex-shrink-0 ml-1",
-                    children=metrics_badges(item.metrics, identical=bool(item.identical_to)),
-                ),
-                *buttons,
             ],
         )
