@@ -72,10 +72,17 @@ async def test_the_preview_dialog_compares_with_what_is_in_effect_and_says_where
     all_rows = _rows(table)
     assert "project default" in all_rows["resolution"][2] and "1280x720" in all_rows["resolution"][2]
     assert "built-in default" in all_rows["model"][2]
-    # metrics side by side (the committed demo video came from no take: not measured)
+    # metrics side by side: the committed demo video came from no take, so it is measured when first compared
     metrics = _rows(dialog.metrics.children[0])
-    assert metrics["decoded_frames"][1:] == ["96", "not measured"]
+    assert metrics["decoded_frames"][1:] == ["96", "measuring…"]
     assert metrics["similarity_ssim"][1] == "1.00"  # the same pictures as the committed video
+    await _settle(workbench, lambda: "measuring…" not in _texts(dialog.metrics))
+    metrics = _rows(dialog.metrics.children[0])
+    assert metrics["decoded_frames"][1:] == ["96", "96"]
+    assert metrics["adherence"][2] == metrics["adherence"][1]  # the same video, the same directions
+    assert workbench.session.committed_metrics_known("seg-02")
+    workbench.review(take.id)  # measured once per commit: open again, it is there at once
+    assert _rows(dialog.metrics.children[0])["decoded_frames"][2] == "96" and not workbench._tasks
     # A/B against the committed video, in the dialog only
     committed_url = workbench.player.url
     dialog.ab_btn.fire_event("click", {})

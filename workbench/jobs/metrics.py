@@ -28,7 +28,13 @@ from workbench.store import LectureStore
 if TYPE_CHECKING:
     from workbench.jobs.runner import JobContext
 
-__all__ = ["BackfillReport", "backfill_metrics", "measure_new_take", "measure_stored_take"]
+__all__ = [
+    "BackfillReport",
+    "backfill_metrics",
+    "committed_video_measurement",
+    "measure_new_take",
+    "measure_stored_take",
+]
 
 log = logging.getLogger("workbench.jobs")
 
@@ -114,6 +120,29 @@ def measure_stored_take(store: LectureStore, take: Take) -> TakeMetrics:
     metrics = _measure(store, take, image_path, regions, committed)()
     store.record_metrics([(take.id, metrics)])
     return metrics
+
+
+def committed_video_measurement(
+    store: LectureStore, lecture: Lecture, asset_id: str
+) -> Callable[[], TakeMetrics] | None:
+    """The measurement of a segment's committed video, as a call with picklable arguments (it may run in
+    another process), or ``None`` without a committed file. For videos no take made (they came with the
+    lecture), so a take's metrics have something to stand beside; not stored: the metrics table holds takes."""
+    asset = lecture.asset(asset_id)
+    if not asset.path:
+        return None
+    path = store.media_path(asset.path)
+    if not path.is_file():
+        return None
+    image = lecture.starting_image(asset.starting_image_id)
+    return functools.partial(
+        measure_take,
+        path,
+        starting_image=store.starting_image_file(lecture, asset.starting_image_id),
+        directions=asset.movie_directions,
+        seed=asset.seed or 0,
+        regions=dict(image.regions) if image else {},
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pandas as pd
 from workbench.domain.clock import next_timestamp
 from workbench.domain.drafts import SETTING_WORDS, FieldConflict, SegmentDraft
 from workbench.domain.ids import new_id
-from workbench.domain.metrics import MeasuredTake, measured_takes
+from workbench.domain.metrics import MeasuredTake, TakeMetrics, measured_takes
 from workbench.domain.models import Lecture, Project, Take, TakeStatus, VideoAsset
 from workbench.domain.segments import SegmentSummary, damaged_summary, summarize_segment
 from workbench.domain.settings import ResolvedSettings, VideoOverrides, resolve_video_settings
@@ -36,6 +36,7 @@ from workbench.jobs.actions import (
 )
 from workbench.jobs.events import TERMINAL_EVENTS, Event, EventType
 from workbench.jobs.lease import runner_is_alive
+from workbench.jobs.metrics import committed_video_measurement
 from workbench.jobs.runner import JobHandle, JobSpec, Runner
 from workbench.jobs.variants import PlannedVariant, VariantRun, plan_variants, reject_others, run_variants
 from workbench.session.draft_saver import DraftSaver
@@ -115,6 +116,8 @@ class LectureSession:
         self._event_listeners: list[EventListener] = []
         self._optimistic: dict[str, OptimisticPreview] = {}
         self._variant_runs: dict[str, VariantRun] = {}
+        # metrics of committed videos no take made, by (path, updated_at): measured once, when first compared
+        self._committed_metrics: dict[tuple[str, str], TakeMetrics | None] = {}
         # drafts, saved to the store a moment after each edit
         drafts = self.store.drafts()
         try:
@@ -448,6 +451,34 @@ class LectureSession:
         """The accepted take whose video is the segment's committed one, when it came from a take."""
         path = self.asset(asset_id).path
         return next((t for t in reversed(self.takes(asset_id)) if path and t.path == path), None)
+
+    def committed_metrics(self, asset_id: str) -> TakeMetrics | None:
+        """The committed video's metrics as known now: its take's when a take made it, else those measured by
+        :meth:`measure_committed` (``None`` until then)."""
+        take = self.committed_take(asset_id)
+        if take is not None:
+            return self.store.take_metrics(take.id)
+        asset = self.asset(asset_id)
+        return self._committed_metrics.get((asset.path or "", asset.updated_at))
+
+    def committed_metrics_known(self, asset_id: str) -> bool:
+        """Whether :meth:`committed_metrics` is final (a take made the video, or it was measured already)."""
+        asset = self.asset(asset_id)
+        key = (asset.path or "", asset.updated_at)
+        return not asset.path or self.committed_take(asset_id) is not None or key in self._committed_metrics
+
+    async def measure_committed(self, asset_id: str) -> TakeMetrics | None:
+        """Measure a committed video that no take made (once per commit, in the runner's executor), so a
+        take's metrics have something to stand beside; ``None`` when there is no video to measure."""
+        if self.committed_metrics_known(asset_id):
+            return self.committed_metrics(asset_id)
+        asset = self.asset(asset_id)
+        work = committed_video_measurement(self.store, self.committed, asset_id)
+        metrics = None
+        if work is not None:
+            metrics = await asyncio.get_running_loop().run_in_executor(self.runner.executor, work)
+        self._committed_metrics[(asset.path or "", asset.updated_at)] = metrics
+        return metrics
 
     def use_take_settings(self, take_id: str) -> ResolvedSettings:
         """Load every setting of a take of this lecture into its segment's draft, marked "from take …"."""

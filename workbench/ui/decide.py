@@ -46,9 +46,7 @@ class DecideMixin:
         provenance, its video for the A/B, and both takes' metrics."""
         session, asset_id = self.session, take.asset_id
         measured = self._measured(asset_id)
-        committed_take = session.committed_take(asset_id)
         this = measured.get(take.id)
-        before = measured.get(committed_take.id) if committed_take is not None else None
         return PreviewView(
             take=take,
             preview_url=session.preview_url(take),
@@ -56,9 +54,15 @@ class DecideMixin:
             committed=session.committed_settings(asset_id),
             committed_url=session.committed_url(asset_id),
             metrics=this.metrics if this else None,
-            committed_metrics=before.metrics if before is not None else None,
+            committed_metrics=session.committed_metrics(asset_id),
+            committed_measuring=not session.committed_metrics_known(asset_id),
             identical_to=this.identical_to if this else (),
         )
+
+    async def measure_committed_for(self: ReviewWorkbench, take: Take) -> None:
+        """Measure the committed video (one no take made) while the dialog shows ``take``, then show it."""
+        metrics = await self.session.measure_committed(take.asset_id)
+        self.dialog.set_committed_metrics(take.id, metrics)
 
     # -- "Use these settings" --------------------------------------------------------------------------------
 

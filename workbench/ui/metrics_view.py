@@ -101,8 +101,11 @@ def settings_table(
     return v.Table(density="compact", class_="wb-diff", children=[head, v.Html(tag="tbody", children=body)])
 
 
-def metrics_table(columns: Sequence[tuple[str, TakeMetrics | None]]) -> v.Html:
-    """Metrics side by side: a column per (title, metrics); "not measured" where a take has none."""
+def metrics_table(
+    columns: Sequence[tuple[str, TakeMetrics | None]], *, missing: Sequence[str] = ()
+) -> v.Html:
+    """Metrics side by side: a column per (title, metrics); where a column has none, its ``missing`` text
+    ("not measured" by default)."""
     head = v.Html(
         tag="thead",
         children=[
@@ -113,7 +116,8 @@ def metrics_table(columns: Sequence[tuple[str, TakeMetrics | None]]) -> v.Html:
     for name in SHOWN_METRICS:
         cells = [_cell("td", METRIC_LABELS[name], "wb-metric-label text-no-wrap", _MEANING.get(name, ""))]
         for i, (_, metrics) in enumerate(columns):
-            cells.append(_cell("td", metric_text(metrics, name), f"wb-metric wb-metric-col-{i}"))
+            text = missing[i] if metrics is None and i < len(missing) else metric_text(metrics, name)
+            cells.append(_cell("td", text, f"wb-metric wb-metric-col-{i}"))
         rows.append(
             v.Html(tag="tr", class_="wb-metric-row", attributes={"data-metric": name}, children=cells)
         )

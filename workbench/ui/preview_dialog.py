@@ -6,7 +6,7 @@ The committed player never shows a preview; only this dialog does."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ipyvuetify as v
 
@@ -31,6 +31,8 @@ class PreviewView:
     committed_url: str | None = None
     metrics: TakeMetrics | None = None
     committed_metrics: TakeMetrics | None = None
+    #: The committed video is being measured (no take made it): its column says so until it is done.
+    committed_measuring: bool = False
     identical_to: tuple[str, ...] = ()
 
 
@@ -134,13 +136,7 @@ class PreviewDialog(v.Dialog):
             )
             self.set_ab(False)
             self._render_settings()
-            self.metrics.children = [
-                metrics_table([("This preview", view.metrics), ("Committed", view.committed_metrics)]),
-                v.Html(
-                    tag="div", class_="text-subtitle-2 mt-1", children=["Direction adherence, move by move"]
-                ),
-                adherence_list(view.metrics),
-            ]
+            self._render_metrics()
             identical = (
                 [
                     v.Alert(
@@ -172,6 +168,27 @@ class PreviewDialog(v.Dialog):
             ]
             self.set_busy(False)
             self.v_model = True
+
+    def set_committed_metrics(self, take_id: str, metrics: TakeMetrics | None) -> None:
+        """The committed video's metrics, measured after the dialog opened (ignored if it shows another take)."""
+        if self.view is None or self.view.take.id != take_id:
+            return
+        self.view = replace(self.view, committed_metrics=metrics, committed_measuring=False)
+        self._render_metrics()
+
+    def _render_metrics(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        committed_missing = "measuring…" if view.committed_measuring else "not measured"
+        self.metrics.children = [
+            metrics_table(
+                [("This preview", view.metrics), ("Committed", view.committed_metrics)],
+                missing=("not measured", committed_missing),
+            ),
+            v.Html(tag="div", class_="text-subtitle-2 mt-1", children=["Direction adherence, move by move"]),
+            adherence_list(view.metrics),
+        ]
 
     def set_ab(self, on: bool) -> None:
         """Preview alone, or A (preview) / B (committed) in step."""

@@ -365,7 +365,10 @@ class ReviewWorkbench(DecideMixin, v.Container):
             return
         if self.selected != take.asset_id:
             self.select(take.asset_id)
-        self.dialog.show(self.preview_view(take))
+        view = self.preview_view(take)
+        self.dialog.show(view)
+        if view.committed_measuring:
+            self._spawn(self.measure_committed_for(take))
 
     def accept(self, take_id: str) -> None:
         self.dialog.set_busy(True)
