@@ -136,6 +136,11 @@ async def test_two_takes_or_a_take_and_the_committed_video_open_in_step(workbenc
     assert dialog.is_open and len(dialog.player.sources) == 2
     assert dialog.player.urls[1] == workbench.session.committed_url("seg-01")
     assert list(_rows(dialog.settings.children[0])) == ["seed"]
+    # the take has no metrics (not backfilled); the committed video, made by no take, is measured beside it
+    assert _rows(dialog.metrics.children[0])["decoded_frames"][1:] == ["not measured", "measuring…"]
+    await _settle(workbench, lambda: "measuring…" not in _texts(dialog.metrics))
+    assert _rows(dialog.metrics.children[0])["decoded_frames"][1:] == ["not measured", "96"]
+    assert "Committed: moves" in _texts(dialog.metrics) and "step 1" in _texts(dialog.metrics)
 
 
 async def test_use_these_settings_fills_the_form(workbench):

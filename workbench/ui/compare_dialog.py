@@ -4,7 +4,7 @@ with the settings that differ, their metrics side by side and each one's directi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ipyvuetify as v
 
@@ -29,6 +29,8 @@ class CompareSide:
     metrics: TakeMetrics | None = None
     take_id: str | None = None
     detail: str = ""
+    #: Its metrics are being measured (a committed video no take made): the column says so until then.
+    measuring: bool = False
 
 
 class CompareDialog(v.Dialog):
@@ -96,22 +98,7 @@ class CompareDialog(v.Dialog):
                     empty="Same settings: only the video differs.",
                 )
             ]
-            evidence = [
-                v.Col(
-                    cols=12 // max(len(sides), 1),
-                    children=[
-                        v.Html(
-                            tag="div", class_="text-caption font-weight-bold", children=[f"{s.title}: moves"]
-                        ),
-                        adherence_list(s.metrics) if s.take_id else v.Html(tag="div"),
-                    ],
-                )
-                for s in sides
-            ]
-            self.metrics.children = [
-                metrics_table([(s.title, s.metrics) for s in sides]),
-                v.Row(dense=True, children=evidence),
-            ]
+            self._render_metrics()
             buttons = []
             for i, side in enumerate(sides):
                 if side.take_id is None:
@@ -126,6 +113,36 @@ class CompareDialog(v.Dialog):
                 buttons.append(btn)
             self.uses.children = buttons
             self.v_model = True
+
+    def set_committed_metrics(self, url: str, metrics: TakeMetrics | None) -> None:
+        """The committed side's metrics, measured after the dialog opened (ignored once it shows others)."""
+        if not any(s.take_id is None and s.url == url for s in self.sides):
+            return
+        self.sides = [
+            replace(s, metrics=metrics, measuring=False) if s.take_id is None and s.url == url else s
+            for s in self.sides
+        ]
+        self._render_metrics()
+
+    def _render_metrics(self) -> None:
+        sides = self.sides
+        evidence = [
+            v.Col(
+                cols=12 // max(len(sides), 1),
+                children=[
+                    v.Html(tag="div", class_="text-caption font-weight-bold", children=[f"{s.title}: moves"]),
+                    adherence_list(s.metrics) if s.metrics is not None else v.Html(tag="div"),
+                ],
+            )
+            for s in sides
+        ]
+        self.metrics.children = [
+            metrics_table(
+                [(s.title, s.metrics) for s in sides],
+                missing=["measuring…" if s.measuring else "not measured" for s in sides],
+            ),
+            v.Row(dense=True, children=evidence),
+        ]
 
     def _use(self, take_id: str) -> None:
         self._on_use_settings(take_id)

@@ -112,8 +112,9 @@ class DecideMixin:
                         url,
                         resolved.settings,
                         dict(resolved.provenance),
-                        measured[made_by.id].metrics if made_by and made_by.id in measured else None,
+                        session.committed_metrics(asset_id),
                         made_by.id if made_by else None,
+                        measuring=not session.committed_metrics_known(asset_id),
                     )
                 )
             elif key in measured:
@@ -133,6 +134,12 @@ class DecideMixin:
             return
         fps = max(s.settings.fps for s in sides)
         self.compare_dialog.show(sides, segment_title=self._title_of(asset_id), fps=fps)
+        for side in sides:
+            if side.measuring:
+                self._spawn(self._measure_committed_beside(asset_id, side.url))
+
+    async def _measure_committed_beside(self: ReviewWorkbench, asset_id: str, url: str) -> None:
+        self.compare_dialog.set_committed_metrics(url, await self.session.measure_committed(asset_id))
 
     # -- several together: pending takes, variants -------------------------------------------------------------
 
