@@ -249,22 +249,29 @@ class TakesPanel(v.Card):
     def _item(self, item: MeasuredTake) -> v.Html:
         take = item.take
         label = take_label(item)
+        # worded buttons: a row of bare icons in a narrow panel says nothing until hovered
         play = v.Btn(
-            size="small", variant="text", icon="mdi-play", class_="wb-take-play", attributes={"title": "Play"}
+            size="x-small",
+            variant="text",
+            prepend_icon="mdi-play",
+            class_="wb-take-play",
+            attributes={"title": "Play it here, beside the committed video"},
+            children=["Play"],
         )
         play.on_event("click", lambda *_: self.play(take.id))
         use = v.Btn(
-            size="small",
+            size="x-small",
             variant="text",
-            icon="mdi-tray-arrow-down",
+            prepend_icon="mdi-tray-arrow-down",
             class_="wb-take-use",
             attributes={"title": "Use these settings: load them into the editor as your draft"},
+            children=["Use settings"],
         )
         use.on_event("click", lambda *_: self._on_use_settings(take.id))
         buttons = [play, use]
         if take.status is TakeStatus.PENDING:
             review = v.Btn(
-                size="small", variant="tonal", color="info", class_="wb-take-review", children=["Review"]
+                size="x-small", variant="tonal", color="info", class_="wb-take-review", children=["Review"]
             )
             review.on_event("click", lambda *_: self._on_review(take.id))
             buttons.append(review)
