@@ -78,7 +78,7 @@ async def test_the_preview_dialog_compares_with_what_is_in_effect_and_says_where
     assert metrics["similarity_ssim"][1] == "1.00"  # the same pictures as the committed video
     await _settle(workbench, lambda: "measuring…" not in _texts(dialog.metrics))
     metrics = _rows(dialog.metrics.children[0])
-    assert metrics["decoded_frames"][1:] == ["96", "96"]
+    assert metrics["decoded_frames"][1:] == ["96", "96"] and metrics["similarity_ssim"][2] == "1.00"
     assert metrics["adherence"][2] == metrics["adherence"][1]  # the same video, the same directions
     assert workbench.session.committed_metrics_known("seg-02")
     workbench.review(take.id)  # measured once per commit: open again, it is there at once
