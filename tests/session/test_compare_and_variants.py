@@ -135,3 +135,28 @@ async def test_identical_takes_are_found_by_content(runner, demo_store):
     backfill_metrics(demo_store, LEC)
     measured = {m.take.id: m for m in _session(runner).measured_takes("seg-04")}
     assert measured[a.id].identical_to == (b.id,) and measured[b.id].identical_to == (a.id,)
+
+
+async def test_a_committed_video_no_take_made_is_measured_once_for_everyone_asking(runner, monkeypatch):
+    import asyncio
+
+    from workbench.session import lecture_session
+
+    session = _session(runner)
+    assert session.committed_take("seg-01") is None and not session.committed_metrics_known("seg-01")
+    calls = []
+    real = lecture_session.committed_video_measurement
+
+    def counted(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(lecture_session, "committed_video_measurement", counted)
+    first, second = await asyncio.gather(
+        session.measure_committed("seg-01"), session.measure_committed("seg-01")
+    )
+    assert first is second and len(calls) == 1
+    assert first.decoded_frames == 96 and first.similarity_ssim == 1.0 and first.adherence is not None
+    assert session.committed_metrics("seg-01") is first and session.committed_metrics_known("seg-01")
+    assert await session.measure_committed("seg-01") is first and len(calls) == 1
+    assert session.store.metrics(LEC).empty  # not a take: nothing written to the metrics table

@@ -82,6 +82,7 @@ async def test_the_preview_dialog_compares_with_what_is_in_effect_and_says_where
     assert metrics["adherence"][2] == metrics["adherence"][1]  # the same video, the same directions
     assert workbench.session.committed_metrics_known("seg-02")
     workbench.review(take.id)  # measured once per commit: open again, it is there at once
+    assert not workbench.session._measuring_committed
     assert _rows(dialog.metrics.children[0])["decoded_frames"][2] == "96"
     assert "measuring…" not in _texts(dialog.metrics)
     # A/B against the committed video, in the dialog only

@@ -118,6 +118,7 @@ class LectureSession:
         self._variant_runs: dict[str, VariantRun] = {}
         # metrics of committed videos no take made, by (path, updated_at): measured once, when first compared
         self._committed_metrics: dict[tuple[str, str], TakeMetrics | None] = {}
+        self._measuring_committed: dict[tuple[str, str], asyncio.Future[TakeMetrics | None]] = {}
         # drafts, saved to the store a moment after each edit
         drafts = self.store.drafts()
         try:
@@ -468,17 +469,27 @@ class LectureSession:
         return not asset.path or self.committed_take(asset_id) is not None or key in self._committed_metrics
 
     async def measure_committed(self, asset_id: str) -> TakeMetrics | None:
-        """Measure a committed video that no take made (once per commit, in the runner's executor), so a
-        take's metrics have something to stand beside; ``None`` when there is no video to measure."""
+        """Measure a committed video that no take made (once per commit, in the runner's executor; callers
+        arriving meanwhile share the one measurement), so a take's metrics have something to stand beside;
+        ``None`` when there is no video to measure."""
         if self.committed_metrics_known(asset_id):
             return self.committed_metrics(asset_id)
         asset = self.asset(asset_id)
+        key = (asset.path or "", asset.updated_at)
+        running = self._measuring_committed.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self._measure_committed(asset_id, key))
+            self._measuring_committed[key] = running
+            running.add_done_callback(lambda _: self._measuring_committed.pop(key, None))
+        return await asyncio.shield(running)
+
+    async def _measure_committed(self, asset_id: str, key: tuple[str, str]) -> TakeMetrics | None:
         work = committed_video_measurement(self.store, self.committed, asset_id)
         metrics = None
         if work is not None:
             metrics = await asyncio.get_running_loop().run_in_executor(self.runner.executor, work)
             metrics = replace(metrics, similarity_ssim=1.0)  # it is the committed video
-        self._committed_metrics[(asset.path or "", asset.updated_at)] = metrics
+        self._committed_metrics[key] = metrics
         return metrics
 
     def use_take_settings(self, take_id: str) -> ResolvedSettings:
