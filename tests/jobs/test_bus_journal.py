@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
+
 from workbench.jobs.bus import EventBus
 from workbench.jobs.events import Event, EventType
 
@@ -28,3 +30,41 @@ async def test_an_event_published_while_the_journal_is_writing_is_written_next(s
         while len(store.events(job_id="job-a")) < 2:  # noqa: ASYNC110 - waiting for the journal thread
             await asyncio.sleep(0.01)
     assert list(store.events(job_id="job-a")["type"]) == ["job-queued", "video-preview"]
+
+
+def test_a_refused_event_is_dropped_and_logged_while_the_rest_are_journaled(store, lecture, caplog) -> None:
+    bus = EventBus(store)
+    append = store.append_events
+
+    def refusing_append(rows):
+        if any(row["message"] == "bad" for row in rows):
+            raise ValueError("the store refuses this row")
+        return append(rows)
+
+    store.append_events = refusing_append
+    for message in ("Queued.", "bad", "Preview ready."):
+        bus._unjournaled.append(Event(EventType.JOB_PROGRESS, "job-b", "lec", "seg-1", message))
+    bus.flush_now()
+    assert list(store.events(job_id="job-b")["message"]) == ["Queued.", "Preview ready."]
+    assert "refused event" in caplog.text
+    bus.publish(Event(EventType.JOB_FAILED, "job-b", "lec", "seg-1", "Later."))  # later events still arrive
+    assert list(store.events(job_id="job-b")["message"]) == ["Queued.", "Preview ready.", "Later."]
+
+
+def test_a_batch_that_fails_on_the_disk_is_kept_for_the_next_flush(store, lecture) -> None:
+    bus = EventBus(store)
+    append = store.append_events
+    failures = [OSError("disk full")]
+
+    def flaky_append(rows):
+        if failures:
+            raise failures.pop()
+        return append(rows)
+
+    store.append_events = flaky_append
+    bus._unjournaled.append(Event(EventType.JOB_QUEUED, "job-c", "lec", "seg-1", "Queued."))
+    with pytest.raises(OSError, match="disk full"):
+        bus.flush_now()
+    assert store.events(job_id="job-c").empty
+    bus.flush_now()
+    assert list(store.events(job_id="job-c")["message"]) == ["Queued."]

@@ -219,7 +219,7 @@ class EventBus:
             if not batch:
                 return
             try:
-                self.store.append_events([e.to_row() for e in batch])
+                self._append(batch)
             except BaseException:
                 with self._journal_lock:
                     self._unjournaled[:0] = batch
@@ -227,6 +227,30 @@ class EventBus:
             finally:
                 with self._journal_lock:
                     self._writing = []
+
+    def _append(self, batch: list[Event]) -> None:
+        """Write ``batch`` as one file; if the store refuses it, write the events it accepts one by one.
+
+        A refusal (an event the store's schema or checks reject) is permanent: retrying the whole batch would
+        hold back every later event forever. An ``OSError`` (disk full, store unreachable) is passed on so the
+        batch is kept and written on the next flush."""
+        assert self.store is not None
+        try:
+            self.store.append_events([e.to_row() for e in batch])
+            return
+        except OSError:
+            raise
+        except Exception as exc:
+            if len(batch) == 1:
+                log.error(
+                    "The store refused event %s of job %s; it is not journaled: %s",
+                    batch[0].type,
+                    batch[0].job_id,
+                    exc,
+                )
+                return
+        for event in batch:
+            self._append([event])
 
     async def flush(self) -> None:
         """Wait until every event published so far is journaled."""
