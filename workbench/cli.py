@@ -1,4 +1,5 @@
-"""The ``workbench`` command: ``workbench demo init DIR``, ``workbench batch ...`` and ``workbench serve``."""
+"""The ``workbench`` command: ``workbench demo init DIR``, ``workbench batch ...``, ``workbench serve`` and
+``workbench metrics backfill``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     from workbench.serve.cli import add_serve_parser
 
     add_serve_parser(commands)
+    from workbench.jobs.metrics_cli import add_metrics_parser
+
+    add_metrics_parser(commands)
     return parser
 
 

@@ -7,6 +7,7 @@ the preview in the dialog (a real <video> that loads, ?preview=), Accept, see th
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def test_edit_regenerate_review_accept_then_reject(workbench_page: Page) -> None
     page = workbench_page
     in_outputs(page, '.wb-segment-row[data-asset-id="seg-02"]').click()
     expect(in_outputs(page, ".wb-editor-title")).to_contain_text("Measuring focal length")
+    # the player may switch a moment after the editor (each widget syncs on its own): wait for seg-02's video
+    expect(page.locator("video.wb-committed-player").first).to_have_attribute("src", re.compile("seg-02"))
     committed = _wait_loaded(page, "video.wb-committed-player")
     assert "?v=" in committed["src"] and "?preview=" not in committed["src"]
     assert committed["error"] is None

@@ -146,6 +146,7 @@ async def test_progress_shows_preview_and_completion_and_survives_in_the_journal
 async def test_someone_elses_lecture_is_refused_before_anything_starts(store, lecture, runner):
     done = regenerate_video_segment(runner, "lec", "seg-1", SMALL)
     await done.wait()
+    await runner.bus.flush()  # the journal writes in the background: let it settle before the snapshot
     before = {k: v for k, v in snapshot(store.root).items() if not k.startswith("runners/")}
     mallory = Runner(open_store(store.root, user="mallory"))
     with pytest.raises(OwnershipError):

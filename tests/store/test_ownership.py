@@ -14,6 +14,7 @@ from tests.conftest import OWNER, small_slide_png, snapshot
 from workbench import Lecture, Project, Resolution, VideoDefaults, open_store
 from workbench.domain.clock import next_timestamp
 from workbench.domain.jobs import JobRecord, JobStatus
+from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import ImageSettings, ImageTake, SettingSource, Take, TakeStatus, VideoSettings
 from workbench.errors import OwnershipError, ValidationError
 from workbench.store import LectureStore
@@ -26,9 +27,9 @@ KIND = "app/regenerate-video-segment"
 READERS = {
     "active_jobs", "check_may_write", "check_may_write_project", "damaged_files", "damaged_table_files",
     "events", "has_lecture", "image_take", "image_take_records", "image_takes", "job", "job_records", "jobs",
-    "lecture", "lecture_ids", "may_write", "media_dir", "media_files", "media_lecture_ids", "media_path",
+    "lecture", "lecture_ids", "may_write", "media_dir", "media_files", "media_lecture_ids", "media_path", "metrics",
     "new_image_take_path", "new_take_path", "project", "projects", "relative",
-    "segments", "starting_image_file", "take", "take_records", "takes", "watch", "writing",
+    "segments", "starting_image_file", "take", "take_metrics", "take_records", "takes", "watch", "writing",
 }  # fmt: skip
 MAINTENANCE = {"compact"}
 #: Writes only under the current user's own folder (``drafts/<user>/``): nothing of anyone else's to guard.
@@ -120,6 +121,7 @@ MUTATORS: dict[str, Callable[[LectureStore], object]] = {
     "save_jobs": lambda st: st.save_jobs([_job(status=JobStatus.REJECTED)]),
     "append_events": lambda st: st.append_events([_event("evt-1")]),
     "move_to_trash": lambda st: st.move_to_trash("media/lec/takes/take-2.mp4", reason="test"),
+    "record_metrics": lambda st: st.record_metrics([("take-1", TakeMetrics("0" * 64, 24, 1.0, 0.0, 0.0))]),
 }
 
 

@@ -104,10 +104,13 @@ def measure_camera(
     *,
     fps: float,
     every: int = 1,
+    confident: float | None = None,
+    first_view: tuple[float, float, float] | None = None,
 ) -> CameraTrack:
-    """Register every ``every``-th grey frame against the starting image and read each as a pose."""
+    """Register every ``every``-th grey frame against the starting image and read each as a pose
+    (``confident``, ``first_view``: see :class:`Registrar`)."""
     start = image if isinstance(image, StartingImage) else StartingImage(image)
-    registrar = Registrar(start)
+    registrar = Registrar(start, confident=confident, first_view=first_view)
     points: list[TrackPoint] = []
     count = attempted = 0
     frame_size = (0, 0)

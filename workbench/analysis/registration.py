@@ -49,9 +49,14 @@ class Registration:
 
 
 class StartingImage:
-    """A starting image prepared once for registration (pyramid, SIFT features); share it between videos."""
+    """A starting image prepared once for registration (pyramid, SIFT features); share it between videos.
 
-    def __init__(self, image: np.ndarray) -> None:
+    ``thumbnail_width`` (where whole views are matched as templates) and ``feature_width`` (where SIFT features
+    are found) suit frames registered at ``ANALYSIS_WIDTH``; frames registered smaller (the take metrics use
+    160 px) need less of both, and each costs time in proportion to its area.
+    """
+
+    def __init__(self, image: np.ndarray, *, thumbnail_width: int = 480, feature_width: int = 1280) -> None:
         if image.ndim == 3:
             image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         self.image = image
@@ -60,7 +65,8 @@ class StartingImage:
         while min(self.levels[-1].shape) > 64:
             self.levels.append(cv2.pyrDown(self.levels[-1]))
         self.sift = cv2.SIFT_create(nfeatures=2000)
-        factor = min(1.0, 480 / image.shape[1])
+        self.feature_width = feature_width
+        factor = min(1.0, thumbnail_width / image.shape[1])
         self.thumbnail = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         self.thumbnail_edges = _edges(self.thumbnail)
         self._features: tuple[list[cv2.KeyPoint], np.ndarray] | None = None
@@ -68,7 +74,7 @@ class StartingImage:
     @property
     def features(self) -> tuple[list[cv2.KeyPoint], np.ndarray]:
         if self._features is None:
-            factor = min(1.0, 1280 / self.image.shape[1])
+            factor = min(1.0, self.feature_width / self.image.shape[1])
             scaled = (
                 cv2.resize(self.image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
                 if factor < 1
@@ -85,8 +91,21 @@ class Registrar:
     """Registers the frames of one video, in order, against a starting image (an array or a
     :class:`StartingImage` shared between videos)."""
 
-    def __init__(self, image: np.ndarray | StartingImage) -> None:
+    def __init__(
+        self,
+        image: np.ndarray | StartingImage,
+        *,
+        confident: float | None = None,
+        first_view: tuple[float, float, float] | None = None,
+    ) -> None:
+        """``confident``: when the cheap guesses (the whole view, the last pose, ``first_view``) explain at
+        least this share of a lost frame's edges, take them without the feature and template search (a fast mode
+        for the take metrics: most videos start on the whole starting image, or where their plan starts;
+        ``None`` always searches). ``first_view`` is where the first frame is expected: (cx, cy) as image
+        fractions and the zoom relative to crop-to-fill, a guess like the others, checked the same way."""
         self.start = image if isinstance(image, StartingImage) else StartingImage(image)
+        self.confident = confident
+        self.first_view = first_view
         self.levels = self.start.levels
         self.size = self.start.size
         self._previous: np.ndarray | None = None
@@ -113,15 +132,17 @@ class Registrar:
         if found is None:
             # Lost, or the first frame: refine every plausible start and keep the one that explains most of the
             # frame's edges (a flat slide correlates with many places a little; only the true place has its edges).
-            guesses = [
-                self._full_view(small),
-                self._by_features(small),
-                self._last_good,
-                *self._by_template(small),
-            ]
-            refined = [r for g in guesses if g is not None and (r := self._ecc(small, g)) is not None]
+            cheap = [self._full_view(small), self._last_good]
+            if self.first_view is not None and self._last_good is None:
+                cheap.append(self._view(small, *self.first_view))
+            refined = [r for g in cheap if g is not None and (r := self._ecc(small, g)) is not None]
             scored = [(self._edge_match(small, r[0]), r) for r in refined]
             best = max(scored, key=lambda item: item[0], default=None)
+            if self.confident is None or best is None or best[0] < self.confident:
+                searched = [self._by_features(small), *self._by_template(small)]
+                refined = [r for g in searched if g is not None and (r := self._ecc(small, g)) is not None]
+                scored += [(self._edge_match(small, r[0]), r) for r in refined]
+                best = max(scored, key=lambda item: item[0], default=None)
             found = best[1] if best is not None and best[0] >= MIN_EXPLAINED else None
         self._previous_frame = small
         if found is None:
@@ -197,6 +218,13 @@ class Registrar:
         image_edges /= max(float(np.percentile(image_edges, 99)), 1e-6)
         total = float(frame_edges.sum())
         return float(np.minimum(frame_edges, image_edges).sum()) / total if total > 1e-6 else 0.0
+
+    def _view(self, small: np.ndarray, cx: float, cy: float, zoom: float) -> np.ndarray:
+        """The view centred on (cx, cy) (image fractions), ``zoom`` times closer than crop-to-fill."""
+        h, w = small.shape
+        scale = min(self.size[0] / w, self.size[1] / h) / max(zoom, 1e-3)
+        x, y = cx * self.size[0], cy * self.size[1]
+        return np.array([[scale, 0, x - scale * w / 2], [0, scale, y - scale * h / 2], [0, 0, 1.0]])
 
     def _full_view(self, small: np.ndarray) -> np.ndarray:
         """Crop-to-fill of the whole image, centred: where a shot most often starts."""

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.domain.ids import check_id
 from workbench.domain.image_settings import ImageOverrides
-from workbench.domain.models import Resolution, VideoAsset
+from workbench.domain.models import Resolution, Take, VideoAsset
 from workbench.domain.settings import SETTING_FIELDS, VideoOverrides
 
 __all__ = ["SETTING_WORDS", "FieldConflict", "SegmentDraft", "committed_value"]
@@ -61,6 +62,8 @@ class SegmentDraft:
     #: The starting-image form's edits (prompt, model, size, seed, reference). They have no base: a new image
     #: committed elsewhere replaces the picture, not the words typed for the next one.
     image: ImageOverrides = field(default_factory=ImageOverrides)
+    #: Fields loaded from a take ("Use these settings"): field → take id, until the field is edited.
+    origins: Mapping[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return self.overrides.is_empty() and self.image.is_empty()
@@ -81,7 +84,15 @@ class SegmentDraft:
         overrides = VideoOverrides.from_mapping({k: v for k, v in merged.items() if v is not None})
         kept = overrides.as_dict()
         base = {name: self.base[name] if name in self.base else committed_value(asset, name) for name in kept}
-        return SegmentDraft(overrides, base, at or self.updated_at, self.image)
+        origins = {k: v for k, v in self.origins.items() if k in kept and k not in changes}
+        return SegmentDraft(overrides, base, at or self.updated_at, self.image, origins)
+
+    def from_take(self, take: Take, asset: VideoAsset, *, at: str = "") -> SegmentDraft:
+        """Every setting of ``take`` as the draft ("Use these settings"), each marked as coming from it;
+        fields keep their base where they had one, so a conflict noticed earlier stays visible."""
+        values = take.settings.to_dict()
+        loaded = self.changed(values, asset, at=at)
+        return dataclasses.replace(loaded, origins=dict.fromkeys(values, take.id))
 
     def without(self, names: Iterable[str]) -> SegmentDraft:
         drop = set(names)
@@ -91,13 +102,14 @@ class SegmentDraft:
             {k: v for k, v in self.base.items() if k in kept},
             self.updated_at,
             self.image,
+            {k: v for k, v in self.origins.items() if k in kept},
         )
 
     def rebased(self, asset: VideoAsset, names: Iterable[str] | None = None) -> SegmentDraft:
         """Keep my values but take the current committed ones as their base (resolves conflicts as "keep mine")."""
         chosen = set(self.overrides.as_dict() if names is None else names)
         base = {k: committed_value(asset, k) if k in chosen else v for k, v in self.base.items()}
-        return SegmentDraft(self.overrides, base, self.updated_at, self.image)
+        return SegmentDraft(self.overrides, base, self.updated_at, self.image, self.origins)
 
     def conflicts(self, asset: VideoAsset) -> tuple[FieldConflict, ...]:
         """Fields whose committed value moved away from the base, to something other than my value."""
@@ -123,6 +135,8 @@ class SegmentDraft:
         out = {"overrides": self.overrides.as_dict(), "base": dict(self.base), "updated_at": self.updated_at}
         if not self.image.is_empty():
             out["image"] = self.image.as_dict()
+        if self.origins:
+            out["origins"] = dict(self.origins)
         return out
 
     @classmethod
@@ -135,7 +149,11 @@ class SegmentDraft:
         overridden = overrides.as_dict()
         base = {k: v for k, v in raw_base.items() if k in SETTING_FIELDS and k in overridden}
         image = ImageOverrides.from_mapping(data.get("image") or {})
-        return cls(overrides, base, str(data.get("updated_at") or ""), image)
+        raw_origins = data.get("origins") or {}
+        if not isinstance(raw_origins, Mapping):
+            raise TypeError("origins must be a mapping")
+        origins = {k: check_id(str(v), "take id") for k, v in raw_origins.items() if k in overridden}
+        return cls(overrides, base, str(data.get("updated_at") or ""), image, origins)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -317,8 +317,20 @@ class Runner:
         (``job-queued`` is already out)."""
         run = workflow or workflow_for(spec.kind).run
         self._bind()
+        self._refuse_if_busy((spec.lecture_id, spec.asset_id))
+        return self._start(spec, run)
+
+    def submit_group(self, specs: Sequence[JobSpec], workflow: Workflow | None = None) -> list[JobHandle]:
+        """Queue several jobs at once, several for one segment allowed (the variants of one edit): the
+        one-per-segment rule applies to the group as a whole, refused if any of its segments is already being
+        regenerated; then each queues like any job, under the concurrency limit."""
+        self._bind()
+        for key in dict.fromkeys((s.lecture_id, s.asset_id) for s in specs):
+            self._refuse_if_busy(key)
+        return [self._start(spec, workflow or workflow_for(spec.kind).run) for spec in specs]
+
+    def _start(self, spec: JobSpec, workflow: Workflow) -> JobHandle:
         key = (spec.lecture_id, spec.asset_id)
-        self._refuse_if_busy(key)
         now = next_timestamp()
         record = JobRecord(
             id=new_id("job"),
@@ -348,7 +360,7 @@ class Runner:
                 **({"source": self.label} if self.label else {}),
             },
         )
-        handle.task = asyncio.get_running_loop().create_task(self._run(handle, run), name=record.id)
+        handle.task = asyncio.get_running_loop().create_task(self._run(handle, workflow), name=record.id)
         return handle
 
     def _refuse_if_busy(self, key: tuple[str, str]) -> None:
@@ -369,9 +381,10 @@ class Runner:
                 )
 
     def cancel(self, job_id: str) -> bool:
-        """Cancel a queued or running job; False if it already finished generating."""
+        """Cancel a queued or running job; False if it already finished generating (its take is stored, and
+        only measuring and announcing it remain)."""
         handle = self.handle(job_id)
-        if handle.task is None or handle.task.done():
+        if handle.task is None or handle.task.done() or not handle.record.is_active:
             return False
         if not handle.started:  # not run yet: it sees the request first thing and ends as cancelled, in words
             handle.cancel_requested = True
@@ -419,7 +432,16 @@ class Runner:
             return handle.record
         finally:
             if self._active_assets.get(key) == handle.id:
-                del self._active_assets[key]
+                # another job of the same group may still run for this segment: it is the active one now
+                others = [
+                    h.id
+                    for h in self._handles.values()
+                    if h is not handle and (h.lecture_id, h.asset_id) == key and h.task and not h.task.done()
+                ]
+                if others:
+                    self._active_assets[key] = others[0]
+                else:
+                    del self._active_assets[key]
 
     async def _attempts(self, handle: JobHandle, workflow: Workflow) -> JobRecord:
         attempt = 1

@@ -9,20 +9,23 @@ import logging
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import pandas as pd
 
 from workbench.domain.clock import next_timestamp
 from workbench.domain.drafts import SETTING_WORDS, FieldConflict, SegmentDraft
+from workbench.domain.ids import new_id
 from workbench.domain.image_settings import ImageOverrides, ResolvedImageSettings
+from workbench.domain.metrics import MeasuredTake, TakeMetrics, measured_takes
 from workbench.domain.models import ImageTake, Lecture, Project, Take, TakeStatus, VideoAsset
 from workbench.domain.segments import SegmentSummary, damaged_summary, summarize_segment
 from workbench.domain.settings import ResolvedSettings, VideoOverrides, resolve_video_settings
 from workbench.domain.urls import build_video_asset_url
-from workbench.errors import StoreError, WorkbenchError
+from workbench.domain.variants import variants_for
+from workbench.errors import NotFoundError, StoreError, WorkbenchError
 from workbench.jobs.actions import (
     accept_take,
     cancel_job,
@@ -40,7 +43,9 @@ from workbench.jobs.image_actions import (
     reject_image_take,
 )
 from workbench.jobs.lease import runner_is_alive
+from workbench.jobs.metrics import committed_video_measurement
 from workbench.jobs.runner import JobHandle, Runner
+from workbench.jobs.variants import PlannedVariant, VariantRun, plan_variants, reject_others, run_variants
 from workbench.session.draft_saver import DraftSaver
 from workbench.session.wording import changed_fields, describe_changes, segment_label, who_did
 
@@ -122,6 +127,10 @@ class LectureSession:
         self._optimistic: dict[str, OptimisticPreview] = {}
         #: Image takes being accepted (asset id → take id), until ``image-complete`` reloads the lecture.
         self._accepting_image: dict[str, str] = {}
+        self._variant_runs: dict[str, VariantRun] = {}
+        # metrics of committed videos no take made, by (path, updated_at): measured once, when first compared
+        self._committed_metrics: dict[tuple[str, str], TakeMetrics | None] = {}
+        self._measuring_committed: dict[tuple[str, str], asyncio.Future[TakeMetrics | None]] = {}
         # drafts, saved to the store a moment after each edit
         drafts = self.store.drafts()
         try:
@@ -523,6 +532,103 @@ class LectureSession:
 
     def takes(self, asset_id: str) -> list[Take]:
         return self.store.take_records(self.store.takes(lecture_id=self.lecture_id, asset_id=asset_id))
+
+    def measured_takes(self, asset_id: str) -> list[MeasuredTake]:
+        """The segment's takes, oldest first, each with its metrics and its byte-identical siblings."""
+        frame = self.store.takes(lecture_id=self.lecture_id, asset_id=asset_id)
+        return measured_takes(self.store.take_records(frame), frame.to_dict("records"))
+
+    def committed_settings(self, asset_id: str) -> ResolvedSettings:
+        """What the committed video's settings are in effect: the segment's values, the project's defaults
+        where it has none, then the built-in ones, each with where it came from (no draft)."""
+        return resolve_video_settings(None, self.project, self.asset(asset_id))
+
+    def committed_take(self, asset_id: str) -> Take | None:
+        """The accepted take whose video is the segment's committed one, when it came from a take."""
+        path = self.asset(asset_id).path
+        return next((t for t in reversed(self.takes(asset_id)) if path and t.path == path), None)
+
+    def committed_metrics(self, asset_id: str) -> TakeMetrics | None:
+        """The committed video's metrics as known now: its take's when a take made it, else those measured by
+        :meth:`measure_committed` (``None`` until then)."""
+        take = self.committed_take(asset_id)
+        if take is not None:
+            return self.store.take_metrics(take.id)
+        asset = self.asset(asset_id)
+        return self._committed_metrics.get((asset.path or "", asset.updated_at))
+
+    def committed_metrics_known(self, asset_id: str) -> bool:
+        """Whether :meth:`committed_metrics` is final (a take made the video, or it was measured already)."""
+        asset = self.asset(asset_id)
+        key = (asset.path or "", asset.updated_at)
+        return not asset.path or self.committed_take(asset_id) is not None or key in self._committed_metrics
+
+    async def measure_committed(self, asset_id: str) -> TakeMetrics | None:
+        """Measure a committed video that no take made (once per commit, in the runner's executor; callers
+        arriving meanwhile share the one measurement), so a take's metrics have something to stand beside;
+        ``None`` when there is no video to measure."""
+        if self.committed_metrics_known(asset_id):
+            return self.committed_metrics(asset_id)
+        asset = self.asset(asset_id)
+        key = (asset.path or "", asset.updated_at)
+        running = self._measuring_committed.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self._measure_committed(asset_id, key))
+            self._measuring_committed[key] = running
+            running.add_done_callback(lambda _: self._measuring_committed.pop(key, None))
+        return await asyncio.shield(running)
+
+    async def _measure_committed(self, asset_id: str, key: tuple[str, str]) -> TakeMetrics | None:
+        work = committed_video_measurement(self.store, self.committed, asset_id)
+        metrics = None
+        if work is not None:
+            metrics = await asyncio.get_running_loop().run_in_executor(self.runner.executor, work)
+            metrics = replace(metrics, similarity_ssim=1.0)  # it is the committed video
+        self._committed_metrics[key] = metrics
+        return metrics
+
+    def use_take_settings(self, take_id: str) -> ResolvedSettings:
+        """Load every setting of a take of this lecture into its segment's draft, marked "from take …"."""
+        take = self.store.take(take_id)
+        if take.lecture_id != self.lecture_id:
+            raise NotFoundError(f"Take {take_id!r} belongs to another lecture; open that lecture to use it.")
+        asset = self.asset(take.asset_id)
+        self._set_draft(
+            take.asset_id, self.segment_draft(take.asset_id).from_take(take, asset, at=next_timestamp())
+        )
+        self._resummarize([take.asset_id])
+        self._changed("draft", [take.asset_id])
+        return self.effective(take.asset_id)
+
+    # -- variants (see jobs/variants.py) ---------------------------------------------------------------------
+
+    def plan_variants(self, asset_id: str, kind: str, **request: Any) -> list[PlannedVariant]:
+        """Check the variants a request asks for on top of the draft (``count`` seeds, ``lines`` of
+        directions, ``models``), flagging those that would repeat another's video; nothing runs yet."""
+        variants = variants_for(kind, self.effective(asset_id).settings, **request)
+        return plan_variants(self.runner, self.lecture_id, asset_id, self.draft(asset_id), variants)
+
+    def run_variants(
+        self, asset_id: str, planned: Sequence[PlannedVariant], *, include_repeats: bool = False
+    ) -> VariantRun:
+        """Queue the planned variants as one group; their previews are reviewed together (see
+        :meth:`decide_variants`), not one dialog each."""
+        started = run_variants(self.runner, planned, include_repeats=include_repeats)
+        run = VariantRun(new_id("var"), asset_id, tuple((p.label, h.id) for p, h in started))
+        self._variant_runs[run.id] = run
+        self._resummarize([asset_id])
+        self._changed("job", [asset_id])
+        return run
+
+    def variant_run_of(self, job_id: str) -> VariantRun | None:
+        """The variants run a job belongs to (started in this session), if any."""
+        return next((r for r in self._variant_runs.values() if job_id in r.job_ids), None)
+
+    async def decide_variants(self, keep: str, others: Iterable[str]) -> list[str]:
+        """Accept take ``keep`` (optimistically, as :meth:`accept` does) and reject the other pending takes
+        in ``others``; returns the ids rejected. They all stay in history."""
+        await self.accept(keep)
+        return await reject_others(self.runner, keep, list(others))
 
     def history(self, limit: int | None = None) -> list[Event]:
         """This lecture's journaled events, oldest first (the last ``limit``): rebuilds the progress log."""

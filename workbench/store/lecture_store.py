@@ -10,6 +10,7 @@ Layout (all names are checked ids, so no id can become a path outside the store)
     <root>/media/<lecture_id>/takes/     generated videos; an accepted take becomes the committed video
     <root>/media/<lecture_id>/videos/    committed videos that came from elsewhere (imports, the demo)
     <root>/tables/{takes,jobs,events}/   append-only parquet (see ``tables.py``)
+    <root>/tables/metrics/               each take's measurements (see ``record_metrics``), joined onto takes
     <root>/trash/<time>/...              what recovery swept away (orphaned take files), kept until purged
 
 Every write takes the writer lock, checks ownership (see ``guard.py``: one mechanism for every mutator),
@@ -39,6 +40,7 @@ from workbench.domain.ids import check_id, new_id
 from workbench.domain.images import check_image_covers
 from workbench.domain.integrity import check_lecture, check_media_path
 from workbench.domain.jobs import ACTIVE_JOB_STATUSES, JobRecord
+from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import ImageTake, Lecture, Project, Resolution, StartingImage, Take, TakeStatus
 from workbench.domain.ownership import check_owner, current_user
 from workbench.domain.settings import SETTING_FIELDS, resolve_video_settings
@@ -66,12 +68,16 @@ from workbench.store.records import (
     EVENT_SCHEMA,
     IMAGE_TAKE_SCHEMA,
     JOB_SCHEMA,
+    METRICS_COLUMNS,
+    METRICS_SCHEMA,
     TAKE_SCHEMA,
     event_row,
     image_take_from_row,
     image_take_to_row,
     job_from_row,
     job_to_row,
+    metrics_from_row,
+    metrics_to_row,
     take_from_row,
     take_to_row,
 )
@@ -134,6 +140,9 @@ class LectureStore:
             tables / "image_takes", IMAGE_TAKE_SCHEMA, "take_id", image_take_to_row, image_take_from_row
         )
         self._events = ParquetLog(tables / "events", EVENT_SCHEMA)
+        self._metrics = ParquetLog(tables / "metrics", METRICS_SCHEMA)
+        self._metrics_cache: tuple[object, pd.DataFrame] | None = None
+        self._joined_cache: tuple[object, object, pd.DataFrame] | None = None
         self._lecture_cache: dict[str, tuple[tuple[int, ...], Lecture]] = {}
         with self.writing():
             self._sweep_leftovers()
@@ -185,6 +194,7 @@ class LectureStore:
             "image_takes": self._image_takes.log,
             "jobs": self._jobs.log,
             "events": self._events,
+            "metrics": self._metrics,
         }
 
     # -- paths -----------------------------------------------------------------------------------------------
@@ -509,8 +519,12 @@ class LectureStore:
         asset_id: str | None = None,
         status: TakeStatus | str | None = None,
     ) -> pd.DataFrame:
-        """Takes (latest state of each) as a DataFrame, oldest first; filter by lecture, segment, status."""
-        frame = self._takes.latest()
+        """Takes (latest state of each) as a DataFrame, oldest first; filter by lecture, segment, status.
+
+        Each row carries the take's metrics (``METRICS_COLUMNS``; nulls until it is measured, see
+        :meth:`record_metrics`).
+        """
+        frame = self._takes_with_metrics()
         mask = pd.Series(True, index=frame.index)
         if lecture_id is not None:
             mask &= frame["lecture_id"] == lecture_id
@@ -519,6 +533,60 @@ class LectureStore:
         if status is not None:
             mask &= frame["status"] == str(status)
         return frame[mask].reset_index(drop=True)
+
+    def _takes_with_metrics(self) -> pd.DataFrame:
+        """Latest takes left-joined with their latest metrics (cached until either table changes)."""
+        takes, metrics = self._takes.latest(), self._latest_metrics()
+        cached = self._joined_cache
+        if cached is not None and cached[0] is takes and cached[1] is metrics:
+            return cached[2]
+        joined = takes.merge(metrics[["take_id", *METRICS_COLUMNS]], on="take_id", how="left")
+        for name in ("metrics_version", "decoded_frames", "reversals", "stalls"):
+            joined[name] = joined[name].astype("Int64")  # whole numbers stay whole beside the nulls
+        self._joined_cache = (takes, metrics, joined)
+        return joined
+
+    def _latest_metrics(self) -> pd.DataFrame:
+        """The metrics table, one row per take: its newest ``metrics_version``, then its latest measurement."""
+        raw = self._metrics.read()
+        cached = self._metrics_cache
+        if cached is not None and cached[0] is raw:
+            return cached[1]
+        latest = (
+            raw.sort_values(["metrics_version", "measured_at"], kind="stable")
+            .drop_duplicates("take_id", keep="last")
+            .reset_index(drop=True)
+        )
+        self._metrics_cache = (raw, latest)
+        return latest
+
+    def metrics(self, lecture_id: str | None = None) -> pd.DataFrame:
+        """Each measured take's latest metrics (``take_id``, ``lecture_id``, ``measured_at`` and the metrics)."""
+        frame = self._latest_metrics()
+        if lecture_id is not None:
+            frame = frame[frame["lecture_id"] == lecture_id].reset_index(drop=True)
+        return frame
+
+    def take_metrics(self, take_id: str) -> TakeMetrics | None:
+        """One take's latest metrics, or ``None`` when it has not been measured."""
+        frame = self._latest_metrics()
+        rows = frame[frame["take_id"] == check_id(take_id, "take id")]
+        return None if rows.empty else metrics_from_row(rows.iloc[-1].to_dict())
+
+    @writes(lambda store, a: Touches.of(store._stored_take_owner(take_id) for take_id, _ in a["measured"]))
+    def record_metrics(self, measured: Sequence[tuple[str, TakeMetrics]]) -> None:
+        """Store measurements of stored takes, as one append. A take measured again (a newer
+        ``metrics_version``, a backfill) gets a new row; reads use its latest. Re-derivable, so not fsynced
+        to the folder (a power cut may cost a measurement, never a take)."""
+        rows = []
+        for take_id, metrics in measured:
+            lecture_id, _job = self._stored_take_owner(take_id)
+            if not isinstance(metrics, TakeMetrics):
+                raise ValidationError(
+                    f"Metrics of take {take_id!r} must be TakeMetrics; nothing was written."
+                )
+            rows.append(metrics_to_row(take_id, lecture_id, metrics, next_timestamp()))
+        self._metrics.append(rows, durable=False)
 
     def take_records(self, frame: pd.DataFrame) -> list[Take]:
         """Turn rows of :meth:`takes` into :class:`Take` values."""
@@ -779,7 +847,8 @@ class LectureStore:
         return {name: log.compact() for name, log in self._logs().items()}
 
     def damaged_table_files(self, table: str) -> dict[Path, str]:
-        """Unreadable files of one table (``"takes"``, ``"image_takes"``, ``"jobs"`` or ``"events"``)."""
+        """Unreadable files of one table (``"takes"``, ``"image_takes"``, ``"jobs"``, ``"events"`` or
+        ``"metrics"``) that reads skip."""
         return self._logs()[table].damaged_files()
 
     def damaged_files(self) -> dict[Path, str]:

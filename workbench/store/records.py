@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from workbench.domain.jobs import JobRecord, JobStatus
+from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import ImageSettings, ImageTake, SettingSource, Take, TakeStatus, VideoSettings
 from workbench.domain.redaction import redact, redact_optional
 from workbench.store.tables import added_later
@@ -26,12 +27,16 @@ __all__ = [
     "EVENT_SCHEMA",
     "IMAGE_TAKE_SCHEMA",
     "JOB_SCHEMA",
+    "METRICS_COLUMNS",
+    "METRICS_SCHEMA",
     "TAKE_SCHEMA",
     "event_row",
     "image_take_from_row",
     "image_take_to_row",
     "job_from_row",
     "job_to_row",
+    "metrics_from_row",
+    "metrics_to_row",
     "take_from_row",
     "take_to_row",
 ]
@@ -76,6 +81,24 @@ EVENT_SCHEMA = pa.schema(
         ("message", _s), ("payload_json", _s),
     ]
 )  # fmt: skip
+
+
+#: The take metrics as typed columns (``/work/helpers/METRICS_CONTRACT.md``, shared with the batch report):
+#: nested values are lists of structs, never JSON text, so pandas and duckdb read them as they are.
+_MOTION_SAMPLE = pa.struct([("t", _f), ("cx", _f), ("cy", _f), ("zoom", _f), ("angle", _f)])
+_MOVE_CHECK = pa.struct([("step", _i), ("move", _s), ("ok", pa.bool_()), ("measured", _s)])
+_METRIC_FIELDS = [
+    ("metrics_version", _i), ("metrics_s", _f), ("content_hash", _s), ("decoded_frames", _i),
+    ("decoded_duration_s", _f), ("motion_amount", _f), ("motion_path", pa.list_(_MOTION_SAMPLE)), ("jitter", _f),
+    ("reversals", _i), ("stalls", _i), ("black_share", _f), ("frozen_share", _f), ("sharpness", _f),
+    ("similarity_ssim", _f), ("adherence", _f), ("adherence_reason", _s),
+    ("adherence_moves", pa.list_(_MOVE_CHECK)),
+]  # fmt: skip
+#: The metric columns joined onto ``store.takes()`` (nulls where a take has not been measured).
+METRICS_COLUMNS = tuple(name for name, _ in _METRIC_FIELDS)
+#: One row per measurement; ``lecture_id`` is the guard's (and a reader's) way to the owner, ``measured_at``
+#: orders measurements of one take at one version (the latest wins).
+METRICS_SCHEMA = pa.schema([("take_id", _s), ("lecture_id", _s), ("measured_at", _s), *_METRIC_FIELDS])
 
 
 def _dumps(value: Any) -> str:
@@ -261,6 +284,16 @@ def job_from_row(row: Mapping[str, Any]) -> JobRecord:
         provider_job_id=_opt(row["provider_job_id"]),
         runner=_opt(row["runner"]),
     )
+
+
+def metrics_to_row(take_id: str, lecture_id: str, metrics: TakeMetrics, measured_at: str) -> dict[str, Any]:
+    row = {"take_id": take_id, "lecture_id": lecture_id, "measured_at": measured_at, **metrics.to_dict()}
+    row["adherence_reason"] = redact(row["adherence_reason"])
+    return row
+
+
+def metrics_from_row(row: Mapping[str, Any]) -> TakeMetrics:
+    return TakeMetrics.from_dict(row)
 
 
 def event_row(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,8 @@ class EditorState:
     #: Draft fields whose value is what the segment has committed (they still outrank project defaults).
     same_as_committed: frozenset[str] = frozenset()
     conflicts: Sequence[FieldConflict] = ()
+    #: Draft fields loaded from a take ("Use these settings"): field → which take, in words.
+    origins: Mapping[str, str] = field(default_factory=dict)
 
 
 def _stop_keys(widget: v.VuetifyWidget) -> v.VuetifyWidget:
@@ -75,6 +77,7 @@ class EditorForm(v.Card):
         on_upload: Callable[[str, bytes], None],
         on_refused: Callable[[str], None] = lambda _message: None,
         on_resolve: Callable[[bool], None] = lambda _keep_mine: None,
+        on_variants: Callable[[], None] = lambda: None,
     ) -> None:
         self._on_edit = on_edit
         self.state: EditorState | None = None
@@ -201,6 +204,14 @@ class EditorForm(v.Card):
             style_="display:none",
         )
         self.reset_btn = v.Btn(variant="text", class_="wb-reset", children=["Reset edits"], disabled=True)
+        self.variants_btn = v.Btn(
+            variant="outlined",
+            prepend_icon="mdi-view-grid-plus",
+            class_="wb-variants mr-2",
+            children=["Variants…"],
+            attributes={"title": "Several takes from this edit: seeds, alternative directions or models"},
+        )
+        self.variants_btn.on_event("click", lambda *_: on_variants())
         self.regenerate_btn.on_event("click", lambda *_: on_regenerate())
         self.cancel_btn.on_event("click", lambda *_: on_cancel())
         self.reset_btn.on_event("click", lambda *_: on_reset())
@@ -235,7 +246,15 @@ class EditorForm(v.Card):
             children=[
                 self.heading,
                 v.CardText(children=[self.conflict_panel, *fields, self.image_panel]),
-                v.CardActions(children=[self.regenerate_btn, self.cancel_btn, v.Spacer(), self.reset_btn]),
+                v.CardActions(
+                    children=[
+                        self.regenerate_btn,
+                        self.variants_btn,
+                        self.cancel_btn,
+                        v.Spacer(),
+                        self.reset_btn,
+                    ]
+                ),
             ],
         )
 
@@ -294,6 +313,7 @@ class EditorForm(v.Card):
                     self.conflict_panel.children = self._conflicts(conflicts)
                 self.model_inputs.show(state.extra_inputs)
                 self.regenerate_btn.disabled = state.busy or state.image_url is None or bool(state.errors)
+                self.variants_btn.disabled = self.regenerate_btn.disabled
                 self.regenerate_btn.loading = state.busy
                 self.cancel_btn.style_ = "" if state.busy else "display:none"
                 self.reset_btn.disabled = not state.has_draft
@@ -366,6 +386,8 @@ class EditorForm(v.Card):
 def _source_caption(state: EditorState, name: str) -> str:
     source = state.sources[name]
     caption = f"effective: {_short(state.values.get(name, ''))} · {source.label}"
+    if source is SettingSource.OVERRIDE and name in state.origins:
+        caption = f"effective: {_short(state.values.get(name, ''))} · from {state.origins[name]}"
     if source is SettingSource.OVERRIDE and name in state.same_as_committed:
         caption += " · same as the committed video"
     return caption

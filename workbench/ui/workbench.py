@@ -22,6 +22,8 @@ from workbench.domain.models import SettingSource, Take
 from workbench.errors import REGENERATE_STARTING_IMAGE, WorkbenchError
 from workbench.jobs.events import Event, EventType
 from workbench.session import LectureSession, SessionChange
+from workbench.ui.compare_dialog import CompareDialog
+from workbench.ui.decide import DecideMixin
 from workbench.ui.editor_form import EditorForm, EditorState
 from workbench.ui.image_review import ImageReview
 from workbench.ui.kernel_watch import KernelWatch
@@ -31,6 +33,7 @@ from workbench.ui.preview_dialog import PreviewDialog
 from workbench.ui.progress_log import ProgressLog
 from workbench.ui.segment_table import PAGE_SIZE, SegmentTable
 from workbench.ui.takes_panel import TakesPanel
+from workbench.ui.variants_grid import VariantsDialog, VariantsGrid
 
 __all__ = ["ReviewWorkbench"]
 
@@ -78,7 +81,7 @@ STORYBOARD_DELAY_S = 0.3
 STORYBOARDS_KEPT = 32
 
 
-class ReviewWorkbench(v.Container):
+class ReviewWorkbench(DecideMixin, v.Container):
     def __init__(
         self,
         session: LectureSession,
@@ -119,6 +122,7 @@ class ReviewWorkbench(v.Container):
             on_upload=self._guard(self.upload),
             on_refused=lambda message: self.progress_log.add_error(message),
             on_resolve=self._guard(self.resolve),
+            on_variants=self._guard(self.open_variants),
         )
         self.images = ImageReview(
             session,
@@ -135,8 +139,28 @@ class ReviewWorkbench(v.Container):
             css_class="wb-committed-player",
             placeholder="No committed video yet: regenerate, then accept a preview.",
         )
-        self.takes = TakesPanel(on_review=self._guard(self.review), take_url=session.preview_url)
-        self.dialog = PreviewDialog(on_accept=self._guard(self.accept), on_reject=self._guard(self.reject))
+        self.takes = TakesPanel(
+            on_review=self._guard(self.review),
+            take_url=session.preview_url,
+            on_use_settings=self._guard(self.use_settings),
+            on_compare=self._guard(self.compare),
+            on_review_all=self._guard(self.review_together),
+        )
+        self.dialog = PreviewDialog(
+            on_accept=self._guard(self.accept),
+            on_reject=self._guard(self.reject),
+            on_use_settings=self._guard(self.use_settings),
+        )
+        self.compare_dialog = CompareDialog(on_use_settings=self._guard(self.use_settings))
+        self.variants_dialog = VariantsDialog(
+            on_plan=self.plan_variants, on_run=self._guard(self.run_variants)
+        )
+        self.grid = VariantsGrid(
+            take_url=session.preview_url,
+            on_keep=self._guard(self.keep_variant),
+            on_reject_all=self._guard(self.reject_variants),
+            on_use_settings=self._guard(self.use_settings),
+        )
         self.notice = v.Alert(
             v_model=False,
             type="info",
@@ -213,6 +237,9 @@ class ReviewWorkbench(v.Container):
                 live,
                 self.dialog,
                 self.images.dialog,
+                self.compare_dialog,
+                self.variants_dialog,
+                self.grid,
             ],
         )
         session.runner.bus.on_callback_error = lambda exc, event: self.progress_log.add_error(
@@ -355,27 +382,12 @@ class ReviewWorkbench(v.Container):
         take = self.session.store.take(take_id)
         if take.lecture_id != self.session.lecture_id:
             return
-        asset = self.session.asset(take.asset_id)
         if self.selected != take.asset_id:
             self.select(take.asset_id)
-        # What the committed video was made with, as the segment records it (older segments may not).
-        committed = {
-            name: "not recorded" if value in (None, "") else str(value)
-            for name, value in (
-                ("movie_directions", asset.movie_directions),
-                ("model", asset.model),
-                ("duration_s", asset.duration_s),
-                ("resolution", asset.resolution),
-                ("fps", asset.fps),
-                ("seed", asset.seed),
-            )
-        }
-        self.dialog.show_take(
-            take,
-            preview_url=self.session.preview_url(take),
-            committed=committed,
-            segment_title=asset.title or asset.id,
-        )
+        view = self.preview_view(take)
+        self.dialog.show(view)
+        if view.committed_measuring:
+            self._spawn(self.measure_committed_for(take))
 
     def accept(self, take_id: str) -> None:
         self.dialog.set_busy(True)
@@ -396,8 +408,13 @@ class ReviewWorkbench(v.Container):
     def _on_event(self, event: Event, external: bool) -> None:
         self.progress_log.add_event(event, segment=self._title(event.asset_id), external=external)
         self.images.on_event(event, external)
-        if event.type is EventType.VIDEO_PREVIEW and not external:
+        run = self.session.variant_run_of(event.job_id)
+        if run is not None:
+            self.variants_changed(run)  # variants are reviewed together, in the grid
+        elif event.type is EventType.VIDEO_PREVIEW and not external:
             self.review(str(event.payload["take_id"]))
+        elif event.type in (EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED) and self.grid.is_open:
+            self.refresh_grid()
         shown = self.preview_take()
         decided = event.type in (EventType.VIDEO_COMPLETE, EventType.VIDEO_REJECTED)
         if external and decided and shown is not None and shown.id == event.payload.get("take_id"):
@@ -514,7 +531,11 @@ class ReviewWorkbench(v.Container):
             empty = "No takes yet: the first one is being generated."
         else:
             empty = "No takes yet: press Regenerate video to make one."
-        self.takes.render(session.takes(asset_id), empty=empty)
+        self.takes.render(
+            session.measured_takes(asset_id),
+            empty=empty,
+            has_committed=session.asset(asset_id).path is not None,
+        )
         self.progress_log.show_status_of(
             asset_id, title=summary.label, fallback=_STATUS_LINE.get(summary.status, "")
         )
@@ -554,6 +575,7 @@ class ReviewWorkbench(v.Container):
             has_draft=summary.has_draft,
             same_as_committed=session.same_as_committed(asset_id),
             conflicts=session.conflicts(asset_id),
+            origins=self.origins(asset_id),
         )
 
     def _extra_inputs(self, model: str) -> tuple[str, ...]:

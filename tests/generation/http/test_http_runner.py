@@ -81,7 +81,8 @@ async def test_regenerate_preview_accept_with_a_hosted_model_records_provider_fa
         row = runner.store.takes(asset_id="seg-1").iloc[-1]
         assert (row["provider"], row["provider_job_id"], row["cost"]) == ("replicate", "rrr9q2v1", 0.25)
         progress = [e for e in seen if e.job_id == handle.id and e.type is EventType.JOB_PROGRESS]
-        assert progress and progress[-1].message == "Checking the video…"  # throttled, the latest kept
+        # throttled, the latest kept: after the backend's "Checking the video…" the take is measured
+        assert progress and progress[-1].message.startswith("Measuring the take")
         assert json.loads(create.calls[0].request.content)["input"]["prompt"] == "pan left"
         lecture_after = await session.accept(take.id)
     assert lecture_after.asset("seg-1").path == take.path and lecture_after.asset("seg-1").model == "wan"

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 
 from workbench.domain.defaults import DEFAULT_VIDEO_MODEL
@@ -94,6 +95,23 @@ class LocalCameraBackend:
     ) -> str:
         """How the directions will be read, in words (the editor shows it as "Camera plan: …")."""
         return describe_directions(settings.movie_directions, regions, seed=settings.seed).summary
+
+    def output_key(
+        self, settings: VideoSettings, regions: Mapping[str, tuple[float, float, float, float]] | None = None
+    ) -> Hashable:
+        """Equal keys render identical videos: the plan the words parse to (not the words, nor a seed that
+        decides nothing) and the frame settings. Lets variants that would only repeat a take be flagged."""
+        plan = describe_directions(settings.movie_directions, regions, seed=settings.seed)
+        steps = tuple(dataclasses.replace(step, text="") for step in plan.steps)
+        return (
+            self.info.name,
+            steps,
+            plan.fade_in,
+            plan.fade_out,
+            settings.frame_count,
+            settings.resolution,
+            settings.fps,
+        )
 
     def storyboard(
         self,

@@ -18,6 +18,7 @@ from workbench.errors import StartingImageMissingError
 from workbench.generation.base import GenerationRequest
 from workbench.jobs.context import JobContext
 from workbench.jobs.events import EventType
+from workbench.jobs.metrics import measure_new_take
 
 __all__ = ["KIND", "run"]
 
@@ -62,7 +63,7 @@ async def run(ctx: JobContext) -> JobRecord:
     )
     result = await backend.generate(request, ctx.report_progress)
 
-    # 3. Persist the take, then the job state, then tell everyone.
+    # 3. Persist the take, then the job state, measure it (see jobs/metrics.py), then tell everyone.
     take = Take(
         id=take_id,
         lecture_id=job.lecture_id,
@@ -85,6 +86,7 @@ async def run(ctx: JobContext) -> JobRecord:
     )
     await ctx.store_take(take, (result.path,))  # nothing half-written: no file without its take record
     record = ctx.update_job(status=JobStatus.AWAITING_REVIEW, take_id=take.id)
+    await measure_new_take(ctx, take, image_path=image_path, regions=image.regions, committed=asset.path)
     ctx.publish(
         EventType.VIDEO_PREVIEW,
         "Preview ready: review it, then accept or reject.",

@@ -1,0 +1,193 @@
+"""Take metrics in the store: measured after each generation (off the event loop) and backfilled for old takes.
+
+The measuring itself is :func:`workbench.analysis.take_metrics.measure_take`, a plain function of files; this
+module finds the files a take was made from (its video, its segment's starting image and regions, the video
+committed at the time) and stores the result with :meth:`LectureStore.record_metrics`. A measurement that
+fails never fails the job: the take is what matters, the metrics can be backfilled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from workbench.analysis.take_metrics import measure_take
+from workbench.domain.metrics import METRICS_VERSION, TakeMetrics
+from workbench.domain.models import Lecture, Take
+from workbench.errors import WorkbenchError
+from workbench.jobs.events import EventType
+from workbench.store import LectureStore
+
+if TYPE_CHECKING:
+    from workbench.jobs.context import JobContext
+
+__all__ = [
+    "BackfillReport",
+    "backfill_metrics",
+    "committed_video_measurement",
+    "measure_new_take",
+    "measure_stored_take",
+]
+
+log = logging.getLogger("workbench.jobs")
+
+Box = tuple[float, float, float, float]
+
+
+def _measure(
+    store: LectureStore,
+    take: Take,
+    image_path: Path | None,
+    regions: Mapping[str, Box],
+    committed: str | None,
+) -> Callable[[], TakeMetrics]:
+    """The measurement of ``take`` as a call with picklable arguments (it may run in another process)."""
+    committed_path = None
+    if committed and committed != take.path:  # a take compared with itself says nothing
+        path = store.media_path(committed)
+        committed_path = path if path.is_file() else None
+    s = take.settings
+    return functools.partial(
+        measure_take,
+        store.media_path(take.path, take.lecture_id),
+        starting_image=image_path,
+        directions=s.movie_directions,
+        seed=s.seed,
+        regions=dict(regions),
+        committed=committed_path,
+    )
+
+
+async def measure_new_take(
+    ctx: JobContext,
+    take: Take,
+    *,
+    image_path: Path,
+    regions: Mapping[str, Box],
+    committed: str | None,
+) -> TakeMetrics | None:
+    """Measure a take the workflow just stored, in the job's executor, and record it; ``None`` if that failed
+    (said in the progress log; the take stands)."""
+    store = ctx.store
+    ctx.publish(
+        EventType.JOB_PROGRESS,
+        "Measuring the take (motion, direction adherence, similarity to the committed video)…",
+        {"fraction": 1.0},
+    )
+    try:
+        work = _measure(store, take, image_path, regions, committed)
+        loop = asyncio.get_running_loop()
+        metrics = await loop.run_in_executor(ctx.executor, work)
+        await asyncio.to_thread(store.record_metrics, [(take.id, metrics)])
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.warning("Could not measure take %s: %s", take.id, exc, exc_info=True)
+        ctx.publish(
+            EventType.JOB_PROGRESS,
+            "The take could not be measured; it is kept as it is (measure it later with backfill_metrics).",
+            {"fraction": 1.0, "detail": f"{type(exc).__name__}: {exc}"},
+        )
+        return None
+    return metrics
+
+
+def _sources(
+    store: LectureStore, lecture: Lecture, take: Take
+) -> tuple[Path | None, Mapping[str, Box], str | None]:
+    """The starting image, regions and committed video to measure ``take`` against, as the store has them now
+    (a take does not record which starting image it was made from: its segment's current one is used)."""
+    try:
+        asset = lecture.asset(take.asset_id)
+    except WorkbenchError:
+        return None, {}, None
+    image = lecture.starting_image(asset.starting_image_id)
+    image_path = store.starting_image_file(lecture, asset.starting_image_id)
+    return image_path, dict(image.regions) if image else {}, asset.path
+
+
+def measure_stored_take(store: LectureStore, take: Take) -> TakeMetrics:
+    """Measure one stored take now and record it (blocking: run it in a thread from async code)."""
+    lecture = store.lecture(take.lecture_id)
+    image_path, regions, committed = _sources(store, lecture, take)
+    metrics = _measure(store, take, image_path, regions, committed)()
+    store.record_metrics([(take.id, metrics)])
+    return metrics
+
+
+def committed_video_measurement(
+    store: LectureStore, lecture: Lecture, asset_id: str
+) -> Callable[[], TakeMetrics] | None:
+    """The measurement of a segment's committed video, as a call with picklable arguments (it may run in
+    another process), or ``None`` without a committed file. For videos no take made (they came with the
+    lecture), so a take's metrics have something to stand beside; not stored: the metrics table holds takes."""
+    asset = lecture.asset(asset_id)
+    if not asset.path:
+        return None
+    path = store.media_path(asset.path)
+    if not path.is_file():
+        return None
+    image = lecture.starting_image(asset.starting_image_id)
+    return functools.partial(
+        measure_take,
+        path,
+        starting_image=store.starting_image_file(lecture, asset.starting_image_id),
+        directions=asset.movie_directions,
+        seed=asset.seed or 0,
+        regions=dict(image.regions) if image else {},
+    )
+
+
+@dataclass(frozen=True)
+class BackfillReport:
+    """Takes measured now, skipped (already measured at this version) and failed (take id → why)."""
+
+    measured: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+
+
+def backfill_metrics(
+    store: LectureStore,
+    lecture_ids: str | Iterable[str] | None = None,
+    *,
+    force: bool = False,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> BackfillReport:
+    """Measure the takes that have no metrics of the current version (all of them with ``force``), in the
+    current user's lectures (others' lectures are left out: their owner backfills them). Blocking; cost grows
+    with the takes measured, about a tenth of their render time each. ``on_progress(done, total, take_id)``
+    is called after each take."""
+    if isinstance(lecture_ids, str):
+        lecture_ids = [lecture_ids]
+    wanted = set(lecture_ids) if lecture_ids is not None else None
+    takes = store.takes()
+    if wanted is not None:
+        takes = takes[takes["lecture_id"].isin(wanted)]
+    todo = []
+    skipped = []
+    for take in store.take_records(takes):
+        current = takes.loc[takes["take_id"] == take.id, "metrics_version"].iloc[0]
+        if not force and not pd.isna(current) and int(current) >= METRICS_VERSION:
+            skipped.append(take.id)
+        elif store.may_write(take.lecture_id):
+            todo.append(take)
+    measured: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for done, take in enumerate(todo, 1):
+        try:
+            measure_stored_take(store, take)
+            measured.append(take.id)
+        except Exception as exc:  # one unreadable take must not stop the rest
+            failed.append((take.id, f"{type(exc).__name__}: {exc}"))
+            log.warning("Could not measure take %s: %s", take.id, exc)
+        if on_progress is not None:
+            on_progress(done, len(todo), take.id)
+    return BackfillReport(tuple(measured), tuple(skipped), tuple(failed))
