@@ -32,9 +32,12 @@ import pyarrow.parquet as pq
 from workbench.errors import CorruptFileError
 from workbench.store.atomic import fsync_dir
 
-__all__ = ["ParquetLog"]
+__all__ = ["ADDED_LATER", "ParquetLog"]
 
 log = logging.getLogger("workbench.store")
+
+#: Field metadata key of a column added to a schema after files were written: older files read it as null.
+ADDED_LATER = b"workbench.added_later"
 
 _REPLACES_KEY = b"workbench.replaces"
 #: An append that finds more files than this compacts the table, so cold reads stay fast.
@@ -209,7 +212,8 @@ class ParquetLog:
         try:
             table = pq.read_table(path)
             meta = table.schema.metadata or {}
-            table = table.replace_schema_metadata(None).select(self.schema.names).cast(self.schema)
+            table = _with_added_columns(table.replace_schema_metadata(None), self.schema)
+            table = table.select(self.schema.names).cast(self.schema)
         except FileNotFoundError:
             raise
         except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, OSError) as exc:
@@ -221,3 +225,11 @@ class ParquetLog:
 
     def __repr__(self) -> str:
         return f"ParquetLog({str(self.folder)!r})"
+
+
+def _with_added_columns(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Null columns for fields added to the schema after ``table`` was written (marked ``ADDED_LATER``)."""
+    for schema_field in schema:
+        if schema_field.name not in table.column_names and (schema_field.metadata or {}).get(ADDED_LATER):
+            table = table.append_column(schema_field, pa.nulls(len(table), schema_field.type))
+    return table
