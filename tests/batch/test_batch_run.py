@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import snapshot
-from workbench.batch import BatchRequest, plan_batch, report, run_batch, select_segments
+from workbench.batch import BatchRequest, plan_batch, run_batch, select_segments
 from workbench.batch.cluster import LOCAL_CLUSTER, open_executor
 from workbench.demo.builder import LEGACY_ASSET_ID
 from workbench.domain.models import TakeStatus
@@ -75,7 +75,7 @@ async def test_one_failing_segment_fails_alone_and_a_rerun_skips_what_succeeded(
     assert by_asset.loc[LEGACY_ASSET_ID, "status"] == "failed"
     assert by_asset.loc[LEGACY_ASSET_ID, "error"] == REGENERATE_STARTING_IMAGE
     assert (by_asset.drop(LEGACY_ASSET_ID)["status"] == "pending").all()
-    assert (by_asset.drop(LEGACY_ASSET_ID)["checks"] == "passed").all()
+    assert all(list(c) == [] for c in by_asset.drop(LEGACY_ASSET_ID)["checks"])
     assert result.failed == 1 and result.counts == {"pending": 5, "failed": 1}
     assert len(demo_store.takes(status=TakeStatus.PENDING)) == 5
 
@@ -100,10 +100,6 @@ async def test_accept_passing_commits_the_first_passing_variant_only(demo_store)
     for row in result.results[result.results["status"] == "accepted"].to_dict("records"):
         assert lecture.asset(row["asset_id"]).path == row["take_path"]
         assert lecture.asset(row["asset_id"]).seed == 1
-    chart = report.generation_time_chart(result)
-    legend = chart.axes[0].get_legend()
-    assert [text.get_text() for text in legend.get_texts()] == ["accepted", "pending"]
-    assert len(chart.axes[0].patches) == 4  # one bar per take
 
 
 def _frames(path) -> list[np.ndarray]:

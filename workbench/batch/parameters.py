@@ -116,9 +116,11 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
         if optional:
             return None
         raise InvalidSettingError(f"{name} cannot be empty.")
+    if optional and isinstance(value, str) and value.strip() in ("None", "null"):
+        return None  # how papermill's -p and the command line write "not set"
     if isinstance(value, str) and base is not str:
         text = value.strip()
-        if optional and text in ("", "None", "null"):
+        if optional and not text:
             return None
         try:
             value = json.loads(text)

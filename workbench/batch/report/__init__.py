@@ -20,7 +20,7 @@ from workbench.batch.report import charts
 from workbench.batch.report.formatting import NOT_MEASURED, readable, seconds, share
 from workbench.batch.report.gallery import gallery_html
 from workbench.batch.report.interactive import TABLE_CSS, init_offline_html, interactive_table_html
-from workbench.batch.report.media import committed_name, link_video
+from workbench.batch.report.media import committed_name, link_video, poster
 from workbench.batch.report.tables import (
     LEADERBOARD_METRICS,
     add_labels,
@@ -201,24 +201,23 @@ class BatchReport:
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
-    def _video_url(self, row: Mapping[str, Any], which: str) -> str | None:
+    def _video_url(self, row: Mapping[str, Any], which: str) -> tuple[str | None, str | None]:
         if self.store is None:
-            return None
+            return None, None
         if which == "committed":
             path = row.get("committed_path")
-            if not isinstance(path, str):
-                return None
-            return link_video(
-                self.store, path, self.output_dir, name=committed_name(str(row["asset_id"]), path)
-            )
-        path = row.get("take_path")
-        if not isinstance(path, str) or not isinstance(row.get("take_id"), str):
-            return None
-        return link_video(self.store, path, self.output_dir, name=str(row["take_id"]))
+            name = committed_name(str(row["asset_id"]), path) if isinstance(path, str) else None
+        else:
+            path, take_id = row.get("take_path"), row.get("take_id")
+            name = take_id if isinstance(path, str) and isinstance(take_id, str) else None
+        if name is None:
+            return None, None
+        url = link_video(self.store, path, self.output_dir, name=name)
+        return url, poster(self.output_dir, url) if url else None
 
 
 def _md(text: str) -> str:
-    return html.escape(text).replace("*", "\\*").replace("_", "\\_")
+    return html.escape(text, quote=False).replace("*", "\\*").replace("_", "\\_")
 
 
 __all__ += ["readable"]

@@ -45,8 +45,12 @@ _SETTING_WORDS = {"model": "model", "duration_s": "duration", "resolution": "res
                   "seed": "seed"}  # fmt: skip
 
 
-def gallery_html(frame: pd.DataFrame, video_url: Callable[[Mapping[str, Any], str], str | None]) -> str:
-    """The whole gallery. ``video_url(row, "committed" | "take")`` gives a video's URL relative to the report."""
+VideoUrls = Callable[[Mapping[str, Any], str], tuple[str | None, str | None]]
+
+
+def gallery_html(frame: pd.DataFrame, video_url: VideoUrls) -> str:
+    """The whole gallery. ``video_url(row, "committed" | "take")`` gives a video's URL and its poster's, relative
+    to the report (``None`` where there is none)."""
     parts = [f"<style>{GALLERY_CSS}</style>"]
     ordered = frame.sort_values(["lecture_id", "segment_order", "variant"], kind="stable")
     for (lecture_id, asset_id), group in ordered.groupby(["lecture_id", "asset_id"], sort=False):
@@ -63,17 +67,18 @@ def gallery_html(frame: pd.DataFrame, video_url: Callable[[Mapping[str, Any], st
     return "".join(parts)
 
 
-def _video(url: str | None, missing: str) -> str:
+def _video(urls: tuple[str | None, str | None], missing: str) -> str:
+    url, still = urls
     if not url:
         return f'<div class="wb-novideo">{html.escape(missing)}</div>'
+    poster = f' poster="{html.escape(still, quote=True)}"' if still else ""
     return (
-        # "#t=0.1": the browser shows a frame of the video instead of a black box before it plays
-        f'<video src="{html.escape(url, quote=True)}#t=0.1" controls muted loop playsinline preload="metadata">'
+        f'<video src="{html.escape(url, quote=True)}"{poster} controls muted loop playsinline preload="metadata">'
         f'<a href="{html.escape(url, quote=True)}">video</a></video>'
     )
 
 
-def _committed_card(row: Mapping[str, Any], url: str | None) -> str:
+def _committed_card(row: Mapping[str, Any], url: tuple[str | None, str | None]) -> str:
     settings = [
         f"{_SETTING_WORDS[name]} {_setting(name, row.get(f'committed_{name}'))}"
         for name in _SETTING_WORDS
@@ -90,7 +95,7 @@ def _committed_card(row: Mapping[str, Any], url: str | None) -> str:
     )
 
 
-def _variant_card(row: Mapping[str, Any], url: str | None) -> str:
+def _variant_card(row: Mapping[str, Any], url: tuple[str | None, str | None]) -> str:
     status = str(row.get("status") or "")
     head = [f"<b>Variant {int(row['variant'])}</b>", f'<span class="wb-badge wb-{status}">{status}</span>']
     if not is_missing(row.get("identical_to_variant")):

@@ -14,7 +14,10 @@ from pathlib import Path
 
 from workbench.store import LectureStore
 
-__all__ = ["MEDIA_FOLDER", "link_video"]
+__all__ = ["MEDIA_FOLDER", "POSTER_WIDTH", "link_video", "poster"]
+
+#: Width of the still shown before a video plays (JPEG, from the middle of the video).
+POSTER_WIDTH = 480
 
 MEDIA_FOLDER = "media"
 
@@ -38,6 +41,38 @@ def link_video(store: LectureStore, relative: str | None, output_dir: str | Path
         except OSError:
             shutil.copyfile(source, temporary)
         os.replace(temporary, target)
+    return f"{MEDIA_FOLDER}/{target.name}"
+
+
+def poster(output_dir: str | Path, video: str) -> str | None:
+    """``media/<name>.jpg``: one frame from the middle of ``video`` (a path relative to ``output_dir``), decoded
+    alone: the demuxer seeks to the keyframe before the middle and only the frames from there on are decoded."""
+    import av
+
+    source = Path(output_dir) / video
+    target = source.with_suffix(".jpg")
+    if target.exists():
+        return f"{MEDIA_FOLDER}/{target.name}"
+    try:
+        with av.open(str(source)) as container:
+            stream = container.streams.video[0]
+            middle = (stream.duration or 0) // 2
+            if middle:
+                container.seek(middle, stream=stream, backward=True, any_frame=False)
+            picture = None
+            for frame in container.decode(stream):
+                picture = frame
+                if frame.pts is None or frame.pts >= middle:
+                    break
+            if picture is None:
+                return None
+            height = max(2, round(picture.height * POSTER_WIDTH / max(picture.width, 1)))
+            image = picture.to_image().resize((POSTER_WIDTH, height))
+    except (av.error.FFmpegError, OSError, IndexError):
+        return None
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    image.save(temporary, format="JPEG", quality=82)
+    os.replace(temporary, target)
     return f"{MEDIA_FOLDER}/{target.name}"
 
 
