@@ -125,7 +125,7 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
         try:
             value = json.loads(text)
         except json.JSONDecodeError:
-            if base is list and text:  # a single id: -p lecture_ids lenses-101
+            if base is list and text and name in ("lecture_ids", "asset_ids"):  # -p lecture_ids lenses-101
                 value = [text]
             elif base is bool and text.lower() in ("true", "false", "yes", "no"):
                 value = text.lower() in ("true", "yes")
