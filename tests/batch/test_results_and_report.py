@@ -139,7 +139,7 @@ def test_the_report_of_a_batch(batches):
     report = BatchReport.load(out, first.batch_id, store)
     verdict = report.verdict_markdown()
     assert "6 items over 3 segments" in verdict and "2 items failed" in verdict
-    assert "**2 takes are identical**" in verdict and "No variant stands out" in verdict
+    assert "**2 takes are identical**" in verdict and "No variant wins" in verdict
     gallery = report.gallery_html()
     assert gallery.count("<video") == 3 + 4  # three committed videos (one per segment) and four takes
     for name in (out / "media").glob("*.mp4"):

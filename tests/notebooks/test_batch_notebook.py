@@ -58,7 +58,7 @@ def test_batch_report_end_to_end(_demo_template, tmp_path, env):
     assert not [o for o in outputs if o.output_type == "error"]
     html = (out / "report.html").read_text()
     assert "Batch regeneration report" in html and "Best variant" not in html  # seeds tie: no winner claimed
-    assert "No variant stands out" in html and "takes are identical" in html
+    assert "No variant wins" in html and "takes are identical" in html
     assert "store_path" not in html and "await run_for_notebook" not in html  # no parameters, no code
     assert "cdnjs" not in html  # opens offline
     videos = sorted({p.name for p in (out / "media").glob("*.mp4")})

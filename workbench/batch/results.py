@@ -130,7 +130,8 @@ def results_table(result: Any) -> pa.Table:
         out["variant_overrides"] = _settings_struct(row.get("variant_overrides"))
         out["overrides"] = _settings_struct(row.get("overrides"))
         out["checks"] = list(row.get("checks") or [])
-        out["checks_passed"] = None if not row.get("take_id") else not out["checks"]
+        has_take = isinstance(row.get("take_id"), str) and bool(row["take_id"])
+        out["checks_passed"] = (not out["checks"]) if has_take else None
         out["warnings"] = list(row.get("warnings") or [])
         resolution = out.get("resolution")
         if isinstance(resolution, str) and "x" in resolution:

@@ -113,7 +113,7 @@ class BatchReport:
             if best is None:
                 if tied_groups(board) > 1:
                     lines.append(
-                        f"**No {word} stands out:** {tied_groups(board)} tie on pass rate and adherence "
+                        f"**No {word} wins:** {tied_groups(board)} tie on pass rate and adherence "
                         f"({share(board.iloc[0]['pass rate'])} passed, adherence {share(board.iloc[0]['adherence'])})."
                     )
                 continue
@@ -150,7 +150,7 @@ class BatchReport:
             board = board.rename(columns={column: word})
             empty = {h: NOT_MEASURED for h in _METRIC_HEADINGS} if not measured else {}
             parts.append(f"<h4>By {word}</h4>")
-            parts.append(interactive_table_html(board, _LEADERBOARD_FORMATS, empty=empty, page_length=10))
+            parts.append(interactive_table_html(board, _LEADERBOARD_FORMATS, empty=empty, controls=False))
         return "".join(parts)
 
     def gallery_html(self) -> str:

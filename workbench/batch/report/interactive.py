@@ -12,8 +12,8 @@ __all__ = ["FORMATS", "TABLE_CSS", "init_offline_html", "interactive_table_html"
 
 #: Text reads from the left; DataTables right-aligns the numeric columns itself (``dt-type-numeric``).
 TABLE_CSS = (
-    "<style>table.dataTable th, table.dataTable td { text-align: left; white-space: normal; }"
-    " table.dataTable th.dt-type-numeric, table.dataTable td.dt-type-numeric { text-align: right; }"
+    "<style>table.dataTable th, table.dataTable td { text-align: left !important; white-space: normal; }"
+    " table.dataTable th.dt-type-numeric, table.dataTable td.dt-type-numeric { text-align: right !important; }"
     " .dt-container { font-size: 13px; }</style>"
 )
 
@@ -47,9 +47,11 @@ def interactive_table_html(
     empty: Mapping[str, str] | None = None,
     caption: str | None = None,
     page_length: int = 25,
+    controls: bool = True,
 ) -> str:
     """``frame`` as a DataTables table; ``formats`` maps columns to a kind of :data:`FORMATS`, ``empty`` maps
-    columns to the words shown for a missing value (default "—")."""
+    columns to the words shown for a missing value (default "—"). ``controls``: the search box and paging stay
+    however few the rows (itables drops them from a table that fits one page)."""
     from itables import JavascriptFunction, to_html_datatable
 
     formats = dict(formats or {})
@@ -80,8 +82,12 @@ def interactive_table_html(
         pageLength=page_length,
         lengthMenu=[10, 25, 100, -1],
         classes="display compact cell-border",
-        layout={"topStart": "pageLength", "topEnd": "search", "bottomStart": "info", "bottomEnd": "paging"},
-        column_filters="footer",
+        layout=(
+            {"topStart": "search", "topEnd": "pageLength", "bottomStart": "info", "bottomEnd": "paging"}
+            if controls
+            else {"topStart": None, "topEnd": None, "bottomStart": None, "bottomEnd": None}
+        ),
+        column_filters="footer" if controls else False,
         showIndex=False,
         format_floats_in_python=False,
         scrollX=True,
