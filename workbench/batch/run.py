@@ -15,6 +15,7 @@ import concurrent.futures
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,13 +28,14 @@ from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
 from workbench.domain.jobs import JobStatus
 from workbench.errors import WorkbenchError
+from workbench.generation.local.encoder import THROUGHPUT, ThreadingPlan
 from workbench.generation.registry import BackendRegistry
 from workbench.jobs.actions import accept_take, regenerate_video_segment
 from workbench.jobs.events import Event, EventType
 from workbench.jobs.runner import Runner
 from workbench.store import LectureStore
 
-__all__ = ["BatchResult", "ItemUpdate", "run_batch"]
+__all__ = ["BatchResult", "ItemUpdate", "batch_registry", "run_batch"]
 
 #: Statuses of a batch item, in the order reports list them.
 ITEM_STATUSES = ("accepted", "pending", "skipped", "failed", "cancelled")
@@ -77,6 +79,16 @@ class BatchResult:
         return int((self.results["status"] == "failed").sum()) if not self.results.empty else 0
 
 
+def batch_registry(store_root: str | Path, plan: ThreadingPlan = THROUGHPUT) -> BackendRegistry:
+    """The store's models, with the local model rendering for throughput (several renders at once)."""
+    from workbench.generation.local.backend import LocalCameraBackend
+    from workbench.generation.registry import default_registry
+
+    registry = default_registry(store_root)
+    registry.register(LocalCameraBackend(threading_plan=plan))
+    return registry
+
+
 def item_label(item: Mapping[str, Any]) -> str:
     """How progress lines and reports name an item: its title (or id) and variant."""
     return f"{item.get('title') or item['asset_id']} · variant {item['variant']}"
@@ -101,6 +113,7 @@ async def run_batch(
     started, t0 = next_timestamp(), time.perf_counter()
     batch_id = batch_id or new_id("batch")
     label = f"batch run of {started[:16].replace('T', ' ')} UTC"
+    registry = registry or batch_registry(store.root)
     runner = Runner(store, registry, executor=executor, max_concurrent=concurrency, label=label)
     try:
         plan = plan_batch(runner, request)
