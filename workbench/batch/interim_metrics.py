@@ -36,7 +36,7 @@ __all__ = ["INTERIM_METRICS_VERSION", "SAMPLES", "measure_take", "metrics_for_ta
 #: Version stamped on metrics measured here (0: the interim measurement, below any the store writes).
 INTERIM_METRICS_VERSION = 0
 #: Frames sampled per take (evenly spaced), to keep measuring a small share of a render.
-SAMPLES = 24
+SAMPLES = 16
 #: A sampled frame is black when its mean luma is below this (limited range: black is 16).
 BLACK_LUMA = 24.0
 #: Consecutive frames are identical when their mean absolute luma difference is below this.
@@ -165,7 +165,7 @@ def _sampled_luma(
         for index, frame in enumerate(container.decode(stream)):
             count += 1
             if index % step == 0 or previous is not None:
-                luma = frame.reformat(*size, format="gray", interpolation="AREA").to_ndarray()
+                luma = _luma(frame, size)
                 if previous is not None:
                     pairs.append((previous, luma))
                     previous = None
@@ -173,6 +173,19 @@ def _sampled_luma(
                     frames.append(luma)
                     previous = luma
     return frames, pairs, count, fps, step
+
+
+def _luma(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
+    """The frame's luma at ``size``: the Y plane as it is (yuv420p) shrunk by OpenCV (much faster than swscale's
+    area filter), or a grey conversion for other pixel formats."""
+    if frame.format.name in ("yuv420p", "yuvj420p"):
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)[:, : frame.width]
+    else:
+        rows = frame.to_ndarray(format="gray")
+    if (rows.shape[1], rows.shape[0]) == size:
+        return np.ascontiguousarray(rows)
+    return cv2.resize(rows, size, interpolation=cv2.INTER_AREA)
 
 
 def _diff(a: np.ndarray, b: np.ndarray) -> float:
