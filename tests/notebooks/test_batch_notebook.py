@@ -118,6 +118,12 @@ def test_the_notebook_is_package_data_and_notebooks_links_to_it():
     assert not [n for n in names if any(w in n.lower() for w in ("token", "secret", "key", "password"))]
     code = [c for c in nb.cells if c.cell_type == "code" and c is not params]
     assert all(c.metadata["jupyter"]["source_hidden"] for c in code)  # JupyterLab shows outputs only
+    described = subprocess.run(
+        [sys.executable, "-m", "papermill", "--help-notebook", str(DEFAULT_NOTEBOOK)],
+        capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert "variants: list (default [{}])" in described and "concurrency: int (default 2)" in described
+    assert "Unknown type" not in described
 
 
 @pytest.mark.slow
