@@ -8,7 +8,13 @@ DEMO_STORE ?= demo-store
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: venv chromium demo lab test lint format bench clean
+.PHONY: venv chromium cog-venvs demo lab test lint format fuzz bench clean
+
+# Real Cog servers for the hosted-model tests, each from PyPI in its own venv: 0.14 (FastAPI) and 0.23
+# (coglet). Built once and kept (cache .cache/cog-venvs in CI); a version not listed here is never built.
+COG_VERSIONS ?= 0.14.12 0.23.1
+COG_VENVS ?= .cache/cog-venvs
+COG_STAMPS := $(foreach version,$(COG_VERSIONS),$(COG_VENVS)/cog-$(version)/.installed-stamp)
 
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
@@ -26,6 +32,14 @@ $(STAMP): pyproject.toml jupyter-settings.json jupyter-server-config.json
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+$(COG_VENVS)/cog-%/.installed-stamp:
+	rm -rf $(COG_VENVS)/cog-$*
+	$(PYTHON) -m venv $(COG_VENVS)/cog-$* || ($(PYTHON) -m pip install --quiet --user virtualenv && $(PYTHON) -m virtualenv $(COG_VENVS)/cog-$*)
+	$(COG_VENVS)/cog-$*/bin/python -m pip install --quiet 'cog==$*'
+	touch $@
+
+cog-venvs: $(COG_STAMPS)
 
 # Debian's Chromium plays H.264 (Playwright's bundled browser cannot, and nothing may be downloaded at run time).
 chromium:
@@ -52,8 +66,11 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: venv chromium lint
-	$(PY) -m pytest
+test: venv chromium cog-venvs lint
+	WORKBENCH_COG_VENVS="$(abspath $(COG_VENVS))" WORKBENCH_REQUIRE_COG_VENVS=1 $(PY) -m pytest
+
+fuzz: venv
+	WORKBENCH_HYPOTHESIS=explore $(PY) -m pytest -q $$(grep -rl "from hypothesis import" tests)
 
 bench: venv
 	@set -e; for script in benchmarks/*_bench.py; do echo "== $$script"; $(PY) $$script; done

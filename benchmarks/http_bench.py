@@ -12,11 +12,16 @@ the runner's limit, so that only the runner can keep jobs from running at once.
   store writes competing for 2 cores and the runner's single writer thread).
 - ``max_in_flight`` (runner: started, not yet finished) and ``max_in_flight_server`` (predictions running at
   once on the server): must never exceed 8.
+- ``serve_peak_rss_*_mb``: the server's peak resident memory (``VmHWM``) before and after four 95 MB request
+  bodies sent at once without a token (each must be answered 401 from its headers, its body never read):
+  ratio target ≤ 1.1 (the old server went from 257 MB to 716 MB).
+- ``serve_token_check_ms_median``: a 95 MB unauthenticated request, from sending to the 401.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -24,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,11 +82,22 @@ def split(job_s: float, take) -> list[tuple[str, float]]:
     ]
 
 
-def start_server() -> tuple[subprocess.Popen[str], str]:
+def start_server(*extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "workbench.cli", "serve", "--port", "0", "--concurrency", str(SERVER_SLOTS)],
+        [
+            sys.executable,
+            "-m",
+            "workbench.cli",
+            "serve",
+            "--port",
+            "0",
+            "--concurrency",
+            str(SERVER_SLOTS),
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -161,14 +178,63 @@ async def run(store, url: str) -> dict[str, float | int]:
     }
 
 
+def _peak_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def unauthenticated_bodies() -> dict[str, float]:
+    """Peak memory of a token-guarded server around four unauthenticated 95 MB bodies sent at once."""
+    process, url = start_server(
+        "--token-env", "BENCH_SERVE_TOKEN", env={**os.environ, "BENCH_SERVE_TOKEN": "t" * 32}
+    )
+    try:
+        httpx.get(f"{url}/health-check", timeout=10)
+        before = _peak_rss_mb(process.pid)
+        chunk = b"x" * 2**20
+        took: list[float] = []
+
+        def send() -> None:
+            started = time.perf_counter()
+            with contextlib.suppress(httpx.HTTPError):  # answered 401, closed while the body was still coming
+                httpx.post(
+                    f"{url}/predictions", content=(chunk for _ in range(95)),
+                    headers={"Content-Length": str(95 * 2**20)}, timeout=60,
+                )  # fmt: skip
+            took.append((time.perf_counter() - started) * 1000)
+
+        senders = [threading.Thread(target=send) for _ in range(4)]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(120)
+        after = _peak_rss_mb(process.pid)
+        return {
+            "serve_peak_rss_before_mb": round(before, 1),
+            "serve_peak_rss_after_4x95mb_unauthenticated_mb": round(after, 1),
+            "serve_peak_rss_ratio": round(after / before, 3),
+            "serve_peak_rss_ratio_target": 1.1,
+            "serve_token_check_ms_median": round(statistics.median(took), 1),
+        }
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 def main() -> dict[str, float | int]:
     process, url = start_server()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            return asyncio.run(run(make_store(Path(tmp) / "store"), url))
+            figures = asyncio.run(run(make_store(Path(tmp) / "store"), url))
     finally:
         process.terminate()
         process.wait(10)
+    if sys.platform.startswith("linux"):
+        figures.update(unauthenticated_bodies())
+    return figures
 
 
 if __name__ == "__main__":

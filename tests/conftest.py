@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from workbench import Lecture, Project, Resolution, TimelineClip, VideoAsset, VideoDefaults, open_store
 from workbench.demo.slides import SlideSpec, draw_slide
@@ -15,6 +16,13 @@ from workbench.demo.slides import SlideSpec, draw_slide
 OWNER = "ada"
 # Every process the suite starts (papermill kernels, the JupyterLab server's kernels) acts as this user.
 os.environ["WORKBENCH_USER"] = OWNER
+
+# Property tests draw the same examples on every run, so `make test` (and CI) pass or fail on the code alone;
+# `make fuzz` explores fresh random examples (and more of them) to find new counterexamples, which then become
+# explicit @example cases.
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=2000, print_blob=True)
+settings.load_profile(os.environ.get("WORKBENCH_HYPOTHESIS", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

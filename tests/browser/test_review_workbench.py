@@ -72,6 +72,12 @@ def test_edit_regenerate_review_accept_then_reject(workbench_page: Page) -> None
     expect(in_outputs(page, ".wb-source-movie_directions")).to_contain_text("your edit")
     expect(in_outputs(page, ".wb-source-duration_s")).to_contain_text("your edit")
     expect(in_outputs(page, ".wb-plan")).to_contain_text("Camera plan")
+    # the storyboard of the edited directions, drawn once typing paused: a real image the browser decoded
+    board = in_outputs(page, ".wb-storyboard img")
+    expect(board).to_be_visible(timeout=15_000)
+    page.wait_for_function(
+        "(el) => el.complete && el.naturalWidth === 480", arg=board.element_handle(), timeout=15_000
+    )
     screenshot(page, "workbench-edited")
 
     _regenerate(page)

@@ -52,6 +52,9 @@ def preflight(
     if image is not None:  # a slide far too small for the resolution is refused before anything starts
         check_image_covers(image.width, image.height, resolved.settings.resolution)
     warnings = tuple(backend.check(resolved.settings, dict(image.regions) if image else None))
+    path_warnings = getattr(backend, "path_warnings", None)  # optional: models that plan on the image
+    if image is not None and callable(path_warnings):
+        warnings += tuple(path_warnings(resolved.settings, dict(image.regions), (image.width, image.height)))
     return JobSpec(KIND, lecture_id, asset_id, store.user, over.as_dict(), resolved, warnings)
 
 

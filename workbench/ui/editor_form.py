@@ -19,6 +19,8 @@ from workbench.domain.models import SettingSource
 from workbench.errors import REGENERATE_STARTING_IMAGE
 from workbench.generation.base import BackendInfo
 from workbench.ui.image_upload import ImageUpload
+from workbench.ui.model_inputs import ModelInputs
+from workbench.ui.storyboard_view import StoryboardView
 
 __all__ = ["EditorForm", "EditorState"]
 
@@ -44,6 +46,8 @@ class EditorState:
     models: Sequence[BackendInfo]
     warnings: Sequence[str] = ()
     plan_summary: str = ""
+    #: The model's inputs that no setting fills, one line each (hosted models: from the model's schema).
+    extra_inputs: Sequence[str] = ()
     image_url: str | None = None
     image_problem: str | None = None
     busy: bool = False
@@ -165,6 +169,7 @@ class EditorForm(v.Card):
             widget.observe(lambda change, name=name: self._changed(name, change["new"]), "v_model")
         self.warnings = v.Html(tag="div", class_="wb-warnings", children=[])
         self.plan = v.Html(tag="div", class_="wb-plan text-caption mb-2", children=[])
+        self.storyboard = StoryboardView()
         self.conflict_panel = v.Html(tag="div", class_="wb-conflicts", children=[])
         self.keep_btn = v.Btn(
             size="small",
@@ -179,6 +184,7 @@ class EditorForm(v.Card):
         self.keep_btn.on_event("click", lambda *_: on_resolve(True))
         self.use_committed_btn.on_event("click", lambda *_: on_resolve(False))
         # Inside v-card-actions Vuetify 3 defaults buttons to variant "text": the main action must say "flat".
+        self.model_inputs = ModelInputs()
         self.regenerate_btn = v.Btn(
             color="primary",
             variant="flat",
@@ -202,7 +208,16 @@ class EditorForm(v.Card):
         self.upload = ImageUpload(on_upload=on_upload, on_refused=on_refused)
         fields = [
             v.Row(children=[
-                v.Col(cols=12, children=[self.directions, self.sources["movie_directions"], self.warnings, self.plan]),
+                v.Col(
+                    cols=12,
+                    children=[
+                        self.directions,
+                        self.sources["movie_directions"],
+                        self.warnings,
+                        self.plan,
+                        self.storyboard,
+                    ],
+                ),
                 v.Col(cols=12, children=[self.model, self.sources["model"]]),
                 # Two per row: the editor shares the width with the player (and JupyterLab's side panels),
                 # so breakpoints on the window's width would squeeze labels and values into "1…".
@@ -210,6 +225,7 @@ class EditorForm(v.Card):
                 v.Col(cols=6, children=[self.fps, self.sources["fps"]]),
                 v.Col(cols=6, children=[self.resolution, self.sources["resolution"]]),
                 v.Col(cols=6, children=[self.seed, self.sources["seed"]]),
+                v.Col(cols=12, children=[self.model_inputs]),
             ])
         ]  # fmt: skip
         super().__init__(
@@ -270,6 +286,7 @@ class EditorForm(v.Card):
                 if conflicts != self._shown_conflicts:
                     self._shown_conflicts = conflicts
                     self.conflict_panel.children = self._conflicts(conflicts)
+                self.model_inputs.show(state.extra_inputs)
                 self.regenerate_btn.disabled = state.busy or state.image_url is None or bool(state.errors)
                 self.regenerate_btn.loading = state.busy
                 self.cancel_btn.style_ = "" if state.busy else "display:none"

@@ -69,6 +69,12 @@ _STATUS_LINE = {
 }
 
 
+#: Seconds of quiet typing before the storyboard is drawn.
+STORYBOARD_DELAY_S = 0.3
+#: Storyboards kept for settings seen before (each about 100 kB).
+STORYBOARDS_KEPT = 32
+
+
 class ReviewWorkbench(v.Container):
     def __init__(
         self,
@@ -94,6 +100,9 @@ class ReviewWorkbench(v.Container):
         self._dirty_media = False
         self._values_too = False
         self._check_cache: tuple[Any, tuple[tuple[str, ...], str]] | None = None
+        self._extras: dict[str, tuple[str, ...]] = {}
+        self._storyboard_handle: asyncio.TimerHandle | None = None
+        self._storyboards: dict[tuple[Any, ...], tuple[bytes | None, tuple[str, ...]]] = {}
         #: Renders done, by part (for tests and the scale benchmark: work must follow what changed).
         self.renders = {"table": 0, "editor": 0, "media": 0}
 
@@ -464,6 +473,7 @@ class ReviewWorkbench(v.Container):
         )
         self.editor.render(state, values_too=values_too, only=only)
         self.renders["editor"] += 1
+        self._schedule_storyboard()
 
     def _render_media(self) -> None:
         """The selected segment's committed player, takes and status line."""
@@ -493,6 +503,7 @@ class ReviewWorkbench(v.Container):
         plan = ""
         if "movie_directions" not in self.field_errors:
             warnings, plan = self._check(resolved.settings, asset.starting_image_id)
+        extra_inputs = self._extra_inputs(resolved.settings.model)
         problem = None
         if summary.thumbnail_url is None:
             problem = (
@@ -508,6 +519,7 @@ class ReviewWorkbench(v.Container):
             models=self._models,
             warnings=warnings,
             plan_summary=plan,
+            extra_inputs=extra_inputs,
             image_url=summary.thumbnail_url,
             image_problem=problem,
             busy=session.busy(asset_id),
@@ -516,6 +528,18 @@ class ReviewWorkbench(v.Container):
             same_as_committed=session.same_as_committed(asset_id),
             conflicts=session.conflicts(asset_id),
         )
+
+    def _extra_inputs(self, model: str) -> tuple[str, ...]:
+        """The model's other inputs, one line each (hosted models list them; cached per model)."""
+        if model not in self._extras:
+            lines: tuple[str, ...] = ()
+            registry = self.session.runner.registry
+            extras = getattr(registry.get(model), "extra_inputs", None) if model in registry else None
+            if callable(extras):
+                with contextlib.suppress(WorkbenchError):
+                    lines = tuple(item.line for item in extras())
+            self._extras[model] = lines
+        return self._extras[model]
 
     def _check(self, settings: Any, image_id: str | None) -> tuple[tuple[str, ...], str]:
         """The model's warnings and plan for these settings (cached: re-renders with the same settings are free)."""
@@ -541,6 +565,66 @@ class ReviewWorkbench(v.Container):
                     plan = str(describe(settings, regions))
         self._check_cache = (key, (warnings, plan))
         return warnings, plan
+
+    def _schedule_storyboard(self) -> None:
+        """Draw the selected segment's storyboard once typing pauses, off the event loop (drawn boards are kept,
+        so going back to earlier settings shows one at once)."""
+        if self._storyboard_handle is not None:
+            self._storyboard_handle.cancel()
+            self._storyboard_handle = None
+        key = self._storyboard_key()
+        if key is None:
+            self.editor.storyboard.show(None)
+            return
+        if key in self._storyboards:
+            self.editor.storyboard.show(*self._storyboards[key])
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a script building widgets): nothing to schedule on
+        self._storyboard_handle = loop.call_later(STORYBOARD_DELAY_S, self._draw_storyboard, key)
+
+    def _storyboard_key(self) -> tuple[Any, ...] | None:
+        if self.selected is None or "movie_directions" in self.field_errors:
+            return None
+        session = self.session
+        settings = session.effective(self.selected).settings
+        registry = session.runner.registry
+        backend = registry.get(settings.model) if settings.model in registry else None
+        image = session.committed.starting_image(session.asset(self.selected).starting_image_id)
+        if image is None or not callable(getattr(backend, "storyboard", None)):
+            return None
+        return (settings, image.id, image.path, tuple(sorted(image.regions.items())))
+
+    def _draw_storyboard(self, key: tuple[Any, ...]) -> None:
+        self._storyboard_handle = None
+        settings, image_id, image_path, regions = key
+        backend = self.session.runner.registry.get(settings.model)
+        path = self.session.store.media_path(image_path)
+        image = self.session.committed.starting_image(image_id)
+        size = (image.width, image.height) if image is not None else None
+
+        def plan() -> tuple[bytes | None, tuple[str, ...]]:
+            """The board, and what the image's size does to the plan (a move with no room to be seen…)."""
+            png = backend.storyboard(settings, path, dict(regions))
+            limits = getattr(backend, "path_warnings", None)
+            notes = tuple(limits(settings, dict(regions), size)) if callable(limits) and size else ()
+            return png, notes
+
+        async def draw() -> None:
+            loop = asyncio.get_running_loop()
+            try:
+                drawn = await loop.run_in_executor(None, plan)
+            except WorkbenchError:
+                drawn = (None, ())
+            self._storyboards[key] = drawn
+            while len(self._storyboards) > STORYBOARDS_KEPT:
+                self._storyboards.pop(next(iter(self._storyboards)))
+            if self._storyboard_key() == key:  # still what the editor shows
+                self.editor.storyboard.show(*drawn)
+
+        self._spawn(draw())
 
     def preview_take(self) -> Take | None:
         return self.dialog.take if self.dialog.is_open else None

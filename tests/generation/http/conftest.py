@@ -74,7 +74,8 @@ def make_backend(sleeps: list[float], tmp_path: Path) -> Callable[..., HttpVideo
         await asyncio.sleep(0)
 
     def make(entry: dict[str, Any], **options: Any) -> HttpVideoBackend:
-        spec = parse_model_config({"version": 1, "models": [{"poll_interval_s": 0.5, **entry}]})[0]
+        poll = 5.0 if entry.get("provider") == "runway" else 0.5  # Runway: no more often than every 5 s
+        spec = parse_model_config({"version": 1, "models": [{"poll_interval_s": poll, **entry}]})[0]
         options.setdefault("sleep", fake_sleep)
         options.setdefault("rng", random.Random(7))
         options.setdefault("retry", CallRetry(max_attempts=4))

@@ -27,7 +27,7 @@ def replicate_prediction(
     """https://replicate.com/docs/reference/http#predictions.get"""
     return {
         "id": pid,
-        "model": "wavespeedai/wan-2.1-i2v-480p",
+        "model": "acme/lecture-i2v",
         "version": "5a8f1c",
         "input": {"prompt": "…"},
         "logs": logs,
@@ -65,7 +65,8 @@ def fal_status(
     body: dict[str, Any] = {"status": status, "response_url": f"{FAL}/fal-ai/kling-video/requests/x"}
     if position is not None:
         body["queue_position"] = position
-    if logs:
+    # With ?logs=1 a finished request lists its logs too (fal-client reads them).
+    if logs or status == "COMPLETED":
         body["logs"] = [{"message": m, "level": "INFO", "source": "user", "timestamp": "…"} for m in logs]
     if status == "COMPLETED":
         body["metrics"] = {"inference_time": 41.5}

@@ -73,7 +73,7 @@ def test_cog_needs_a_base_url_but_no_token_and_plain_http_is_fine_on_loopback():
         {"models": [{"name": "box", "provider": "cog", "base_url": "http://127.0.0.1:5000"}]}
     )
     assert (spec.mode, spec.token_env, spec.supports) == (
-        "stream",
+        "auto",
         None,
         frozenset({"movie_directions", "duration_s", "resolution", "fps", "seed"}),
     )
@@ -118,8 +118,11 @@ def test_settings_a_model_cannot_honour_are_refused_naming_what_it_offers(make_b
     backend = make_backend(RUNWAY)
     ok = settings("gen4", duration_s=5.0, resolution=Resolution(1280, 720))
     assert backend.check(ok) == ()
-    with pytest.raises(InvalidSettingError, match=r"offers durations of 5 or 10 s, not 7 s"):
-        backend.check(settings("gen4", duration_s=7.0, resolution=Resolution(1280, 720)))
+    assert backend.check(settings("gen4", duration_s=4.0, resolution=Resolution(1280, 720))) == ()  # 2–10 s
+    with pytest.raises(InvalidSettingError, match=r"makes 2–10 s of video, not 11 s"):
+        backend.check(settings("gen4", duration_s=11.0, resolution=Resolution(1280, 720)))
+    with pytest.raises(InvalidSettingError, match=r"takes whole seconds; 4.5 s is not"):
+        backend.check(settings("gen4", duration_s=4.5, resolution=Resolution(1280, 720)))
     with pytest.raises(
         InvalidSettingError, match=r"offers ratio 1280:720, .* the resolution 160x90 would be 160:90"
     ):
@@ -153,6 +156,8 @@ def test_settings_a_model_ignores_are_warnings_not_silent(make_backend, token):
         "Kling picks its own frame size; the take may not be 160x90.",
         "Kling always makes 30 fps video; this take will be 30 fps, not 12.",
         "Kling takes no seed; seed 3 is not sent, so takes will vary.",
+        "No input schema is known for Kling, so a misnamed input would only show up after the run "
+        '(add "schema" to its models.json entry).',
     )
 
 
@@ -166,10 +171,10 @@ async def test_a_missing_token_is_reported_before_any_job_is_queued(store, lectu
         regenerate_video_segment(
             runner, "lec", "seg-1", {"model": "gen4", "duration_s": 5, "resolution": "1280x720"}
         )
-    with pytest.raises(InvalidSettingError, match="offers durations of 5 or 10 s"):
+    with pytest.raises(InvalidSettingError, match="makes 2–10 s of video, not 11 s"):
         monkeypatch.setenv("RUNWAYML_API_SECRET", "x" * 20)
         regenerate_video_segment(
-            runner, "lec", "seg-1", {"model": "gen4", "duration_s": 7, "resolution": "1280x720"}
+            runner, "lec", "seg-1", {"model": "gen4", "duration_s": 11, "resolution": "1280x720"}
         )
     assert seen == [] and store.jobs().empty
     await runner.shutdown()

@@ -1,7 +1,7 @@
 """Contract tests: each provider's documented request/response shapes, mocked with respx (paid APIs only).
 
-Success for every provider, then the reliability rules on Replicate's shapes (and fal/Runway/Cog where they
-differ): 429 with Retry-After, 500 then success, timeouts, failed predictions in words, cancel at the
+Success for every provider, then the reliability rules on Replicate's shapes (and fal/Runway where they
+differ; Cog's own protocol is in ``test_cog_protocol`` and against real servers in ``test_cog_real``): 429 with Retry-After, 500 then success, timeouts, failed predictions in words, cancel at the
 provider, resume without a second create, authorization never leaving the API's host, and downloads that
 are partial, garbage or the wrong length never becoming the output.
 """
@@ -25,22 +25,20 @@ from tests.generation.http.provider_shapes import (
     LUMA,
     REPLICATE,
     RUNWAY,
-    cog_prediction,
     fal_status,
     fal_submitted,
     luma_generation,
     replicate_prediction,
     runway_task,
-    sse,
 )
 from workbench.domain.models import Resolution
 from workbench.errors import BackendError, TransientBackendError
 
 WAN = {
     "name": "wan",
-    "label": "Wan 2.1 (Replicate)",
+    "label": "Lecture i2v (Replicate)",
     "provider": "replicate",
-    "model": "wavespeedai/wan-2.1-i2v-480p",
+    "model": "acme/lecture-i2v",
     "token_env": "REPLICATE_API_TOKEN",
     "inputs": {
         "duration": {"name": "num_frames", "format": "frames"},
@@ -50,7 +48,7 @@ WAN = {
     },
     "price": {"per_predict_second": 0.002},
 }
-CREATE = f"{REPLICATE}/models/wavespeedai/wan-2.1-i2v-480p/predictions"
+CREATE = f"{REPLICATE}/models/acme/lecture-i2v/predictions"
 POLL = f"{REPLICATE}/predictions/rrr9q2v1"
 CANCEL = f"{REPLICATE}/predictions/rrr9q2v1/cancel"
 
@@ -124,7 +122,7 @@ async def test_replicate_success_maps_inputs_journals_and_records_the_take_facts
 async def test_replicate_pinned_version_uses_the_predictions_endpoint(
     make_backend, request_for, recorder, token
 ):
-    backend = make_backend({**WAN, "model": "wavespeedai/wan-2.1-i2v-480p:5a8f1c"})
+    backend = make_backend({**WAN, "model": "acme/lecture-i2v:5a8f1c"})
     with respx.mock() as mock:
         create = mock.post(f"{REPLICATE}/predictions").respond(
             201, json=replicate_prediction(status="succeeded", output=[DELIVERY])
@@ -160,7 +158,7 @@ async def test_an_expired_output_says_to_regenerate(make_backend, request_for, r
         mock.get(POLL).respond(200, json=replicate_prediction(status="succeeded", output=DELIVERY))
         mock.get(DELIVERY).respond(404, text="Not Found")
         with pytest.raises(
-            BackendError, match=r"no longer available from Wan 2.1 \(Replicate\) \(HTTP 404\)"
+            BackendError, match=r"no longer available from Lecture i2v \(Replicate\) \(HTTP 404\)"
         ):
             await backend.generate(request_for(settings("wan"), resume_provider_job_id="rrr9q2v1"), recorder)
 
@@ -174,7 +172,7 @@ async def test_fal_queue_success_with_key_auth_queue_position_and_logs(
             "provider": "fal",
             "model": "fal-ai/kling-video/v1/standard/image-to-video",
             "token_env": "FAL_KEY",
-            "inputs": {"duration": {"name": "duration", "format": "{seconds}"}},
+            "inputs": {"duration": {"name": "duration", "format": "{seconds}", "allowed": [5, 10]}},
         }
     )
     rid = "80e732af-660e-45cd-bd63-580e4f2a94cc"
@@ -191,11 +189,11 @@ async def test_fal_queue_success_with_key_auth_queue_position_and_logs(
             ]
         )
         mock.get(app).respond(200, json={"video": {"url": CDN, "content_type": "video/mp4"}})
-        mock.get(CDN).mock(return_value=video())
-        result = await backend.generate(request_for(settings("kling")), recorder)
+        mock.get(CDN).mock(return_value=video(5.0))
+        result = await backend.generate(request_for(settings("kling", duration_s=5.0)), recorder)
     assert submit.calls[0].request.headers["Authorization"] == f"Key {SECRET}"
     body = json.loads(submit.calls[0].request.content)
-    assert (body["duration"], body["prompt"]) == ("1", "slow push-in on the diagram")
+    assert (body["duration"], body["prompt"]) == ("5", "slow push-in on the diagram")
     assert body["image_url"].startswith("data:image/png;base64,")
     assert "In fal's queue (position 2)…" in recorder.messages and "step 10/40" in recorder.messages
     assert (result.provider_job_id, result.timings["predict_s"]) == (rid, 41.5)
@@ -248,7 +246,7 @@ async def test_luma_success_sends_the_image_by_url_as_keyframe0(make_backend, re
     )
     gid = "123e4567-e89b-12d3-a456-426614174000"
     with respx.mock(assert_all_called=True) as mock:
-        create = mock.post(f"{LUMA}/generations").respond(201, json=luma_generation(gid, "queued"))
+        create = mock.post(f"{LUMA}/generations/video").respond(201, json=luma_generation(gid, "queued"))
         mock.get(f"{LUMA}/generations/{gid}").mock(
             side_effect=[
                 httpx.Response(200, json=luma_generation(gid, "dreaming")),
@@ -271,51 +269,6 @@ async def test_luma_success_sends_the_image_by_url_as_keyframe0(make_backend, re
         "resolution": "720p",
     }
     assert "Dreaming on Luma…" in recorder.messages and result.provider_job_id == gid
-
-
-async def test_cog_streams_progress_and_journals_the_id_it_chose(make_backend, request_for, recorder):
-    backend = make_backend({"name": "box", "provider": "cog", "base_url": "http://127.0.0.1:5999"})
-    seen_journal: list[list[str]] = []
-    data_uri = "data:video/mp4;base64," + base64.b64encode(mp4_bytes()).decode()
-
-    def put(request: httpx.Request) -> httpx.Response:
-        seen_journal.append(list(recorder.journaled))
-        pid = request.url.path.rsplit("/", 1)[1]
-        assert json.loads(request.content)["id"] == pid
-        assert request.headers["Accept"] == "text/event-stream"
-        body = sse(
-            ("start", {"id": pid, "status": "processing"}),
-            ("log", {"source": "stdout", "data": "Rendering frames 50%\n"}),
-            ("completed", cog_prediction(pid, "succeeded", output=data_uri)),
-        )
-        return httpx.Response(200, content=body, headers={"Content-Type": "text/event-stream"})
-
-    with respx.mock() as mock:
-        route = mock.put(url__regex=r"http://127\.0\.0\.1:5999/predictions/\w+").mock(side_effect=put)
-        result = await backend.generate(request_for(settings("box")), recorder)
-    assert route.call_count == 1
-    # the id is chosen here (and deduped by the server), so journaling it runs alongside the PUT
-    assert recorder.journaled == [result.provider_job_id] and len(seen_journal) == 1
-    assert "Rendering frames 50%" in recorder.messages
-    assert result.frame_count == 12 and result.timings["predict_s"] == 1.25
-
-
-async def test_cog_falls_back_to_one_blocking_put_when_the_model_cannot_stream(
-    make_backend, request_for, recorder
-):
-    backend = make_backend({"name": "box", "provider": "cog", "base_url": "http://127.0.0.1:5999"})
-    data_uri = "data:video/mp4;base64," + base64.b64encode(mp4_bytes()).decode()
-
-    def put(request: httpx.Request) -> httpx.Response:
-        pid = request.url.path.rsplit("/", 1)[1]
-        if request.headers.get("Accept") == "text/event-stream":
-            return httpx.Response(406, json={"detail": "streaming not supported"})
-        return httpx.Response(200, json=cog_prediction(pid, "succeeded", output=data_uri))
-
-    with respx.mock() as mock:
-        route = mock.put(url__regex=r".*/predictions/\w+").mock(side_effect=put)
-        result = await backend.generate(request_for(settings("box")), recorder)
-    assert route.call_count == 2 and result.frame_count == 12
 
 
 # -- retries -----------------------------------------------------------------------------------------------------
@@ -432,7 +385,7 @@ async def test_a_failed_prediction_becomes_a_human_message(make_backend, request
         with pytest.raises(BackendError) as caught:
             await backend.generate(request, recorder)
     assert caught.value.message == (
-        "Wan 2.1 (Replicate) could not make this video: CUDA out of memory. Tried to allocate 2.00 GiB. "
+        "Lecture i2v (Replicate) could not make this video: CUDA out of memory. Tried to allocate 2.00 GiB. "
         "Regenerate to try again; if it keeps failing, try another model."
     )
     assert not isinstance(caught.value, TransientBackendError) and no_leftovers(request)
@@ -547,7 +500,7 @@ async def test_resume_follows_the_journaled_job_without_creating_another(
         result = await backend.generate(request, recorder)
     assert create.call_count == 0 and recorder.journaled == []
     assert result.provider_job_id == "rrr9q2v1" and result.frame_count == 12
-    assert recorder.messages[0].startswith("Resuming Wan 2.1 (Replicate) job rrr9q2v1 after a restart")
+    assert recorder.messages[0].startswith("Resuming Lecture i2v (Replicate) job rrr9q2v1 after a restart")
 
 
 async def test_resuming_a_job_the_provider_forgot_says_to_regenerate(
@@ -558,25 +511,6 @@ async def test_resuming_a_job_the_provider_forgot_says_to_regenerate(
         mock.get(POLL).respond(404, json={"detail": "Not found."})
         with pytest.raises(BackendError, match=r"no longer knows job rrr9q2v1.*Regenerate"):
             await backend.generate(request_for(settings("wan"), resume_provider_job_id="rrr9q2v1"), recorder)
-
-
-async def test_cog_busy_409_is_retried_with_the_same_prediction_id(
-    make_backend, request_for, recorder, sleeps
-):
-    backend = make_backend(
-        {"name": "box", "provider": "cog", "base_url": "http://127.0.0.1:5999", "mode": "sync"}
-    )
-    data_uri = "data:video/mp4;base64," + base64.b64encode(mp4_bytes()).decode()
-    with respx.mock() as mock:
-        route = mock.put(url__regex=r".*/predictions/\w+").mock(
-            side_effect=[
-                httpx.Response(409, json={"detail": "all slots busy"}),
-                httpx.Response(200, json=cog_prediction("x", "succeeded", output=data_uri)),
-            ]
-        )
-        await backend.generate(request_for(settings("box")), recorder)
-    first, second = (call.request.url.path for call in route.calls)
-    assert first == second and len(sleeps) == 1
 
 
 # -- where the token goes, and what a download must be ---------------------------------------------------------------

@@ -12,16 +12,16 @@ import av
 import httpx
 import pytest
 
-from tests.generation.http.test_cog_server import IMAGE
+from tests.serve.test_server import IMAGE
 from workbench import EventType, LectureSession, Runner, TakeStatus, open_store, regenerate_video_segment
 from workbench.batch import BatchRequest, run_batch
 from workbench.domain.clock import next_timestamp
 from workbench.domain.jobs import JobRecord, JobStatus
 from workbench.domain.models import Resolution, VideoSettings
 from workbench.generation.http import idempotency_key
-from workbench.generation.http.cog_server import ServerThread
 from workbench.generation.registry import default_registry
 from workbench.jobs.workflows.regenerate_video import KIND
+from workbench.serve import ServerThread
 
 BOX = {"model": "gpu-box", "resolution": "160x90", "duration_s": 1.0, "fps": 12}
 

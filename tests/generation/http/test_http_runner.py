@@ -22,13 +22,13 @@ from workbench.generation.http import CallRetry, HttpVideoBackend, parse_model_c
 from workbench.generation.local.backend import LocalCameraBackend
 from workbench.generation.registry import BackendRegistry
 
-CREATE = f"{REPLICATE}/models/wavespeedai/wan-2.1-i2v-480p/predictions"
+CREATE = f"{REPLICATE}/models/acme/lecture-i2v/predictions"
 POLL = f"{REPLICATE}/predictions/rrr9q2v1"
 WAN = {
     "name": "wan",
-    "label": "Wan 2.1 (Replicate)",
+    "label": "Lecture i2v (Replicate)",
     "provider": "replicate",
-    "model": "wavespeedai/wan-2.1-i2v-480p",
+    "model": "acme/lecture-i2v",
     "token_env": "REPLICATE_API_TOKEN",
     "poll_interval_s": 0.02,
     "inputs": {"duration": {"name": "num_frames", "format": "frames"}, "fps": "frames_per_second"},

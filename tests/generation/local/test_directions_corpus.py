@@ -15,27 +15,10 @@ import re
 import pytest
 
 from tests.generation.local import corpus_cases as cc
+from workbench.analysis import expected_from_plan
 from workbench.generation.local import describe_directions
-from workbench.generation.local.plan import EffectKind, MoveKind
 
 CASES = cc.all_cases()
-_KINDS = {
-    MoveKind.PAN: "pan",
-    MoveKind.TRUCK: "pan",
-    MoveKind.TILT: "tilt",
-    MoveKind.PEDESTAL: "tilt",
-    MoveKind.ZOOM: "zoom",
-    MoveKind.ROLL: "roll",
-    MoveKind.ORBIT: "orbit",
-    MoveKind.STATIC: "hold",
-}
-_EFFECTS = {
-    EffectKind.FOCUS: "focus",
-    EffectKind.SPOTLIGHT: "spotlight",
-    EffectKind.HIGHLIGHT: "highlight",
-    EffectKind.REVEAL: "reveal",
-    EffectKind.LINES: "lines",
-}
 
 
 @pytest.mark.parametrize("name", cc.FILES)
@@ -62,18 +45,9 @@ def test_corpus_is_well_formed(name: str) -> None:
 
 
 def _plan_moves(text: str) -> list[list[tuple[str, str]]]:
+    """The plan's steps as (kind, direction) pairs, read the way adherence reads any take's directions."""
     plan = describe_directions(text, cc.slide()[1], seed=0)
-    out = []
-    for step in plan.steps:
-        moves = [
-            (_KINDS[m.kind], {"clockwise": "cw", "counterclockwise": "ccw"}.get(m.direction, m.direction))
-            for m in step.moves
-            if not (m.kind is MoveKind.STATIC and (step.effects or step.handheld))
-        ]
-        moves += [(_EFFECTS[e.kind], "") for e in step.effects]
-        moves += [("shake", "")] if step.handheld else []
-        out.append(moves)
-    return out
+    return [[(m.kind, m.direction) for m in step] for step in expected_from_plan(plan)] or [[("hold", "")]]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

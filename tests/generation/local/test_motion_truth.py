@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.generation.local import corpus_cases as cc
@@ -157,6 +157,7 @@ def test_handheld_shakes_without_going_anywhere(tmp_path: Path) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from([*sorted(known_words()), ",", ".", "then", "2s", "20%"]), max_size=14))
+@example(["around", "contra", "handheld", "left"])  # the shake once ate a 4% truck at its end frames
 def test_a_moving_plan_never_renders_still_without_a_warning(words: list[str]) -> None:
     """Planner invariant (fuzzed): each step that moves moves visibly, or the path says why not."""
     regions = cc.slide()[1]

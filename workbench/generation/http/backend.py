@@ -5,9 +5,13 @@ sent (data URI, URL or upload) → provider job created → its id journaled (``
 followed to a final state, progress reported → output downloaded beside the take's file → decoded and
 measured → renamed into place. Rules that hold throughout:
 
+- **Checked before paying.** The model's input schema (a Cog server's ``/openapi.json``, or the documented
+  snapshot of a hosted model) is read before anything is created, and inputs it does not have, required
+  inputs nothing fills and values it refuses stop the job with the reason — in :meth:`HttpVideoBackend.check`
+  already, where the schema is at hand.
 - **Never paid twice.** A restarted kernel passes ``resume_provider_job_id`` and the job is followed, not
-  created again; a create is repeated only where nothing can have run (429, connect errors) or the provider
-  dedupes it (Cog's idempotent PUT, keyed by the workbench job id).
+  created again (or, where the server cannot be followed, the job fails saying why); a create is repeated
+  only where nothing can have run (429, connect errors, a busy or loading Cog server).
 - **Cancel cancels there.** Cancelling the task (or the overall ``timeout_s``) cancels the provider job.
 - **Nothing half-made becomes a take.** The download goes to a hidden ``.part`` file that is removed on any
   failure; only a file that decodes to the expected length is renamed to ``output_path``.
@@ -38,6 +42,7 @@ from workbench.domain.models import VideoSettings
 from workbench.domain.settings import validate_settings
 from workbench.errors import (
     BackendError,
+    InvalidSettingError,
     ModelConfigError,
     StartingImageMissingError,
     TransientBackendError,
@@ -50,28 +55,58 @@ from workbench.generation.base import (
     Progress,
     ProgressCallback,
 )
-from workbench.generation.http.config import ModelSpec
-from workbench.generation.http.inputs import build_inputs, check_settings, output_fps
+from workbench.generation.http.input_schema import (
+    ExtraInput,
+    InputSchema,
+    is_snapshot,
+    load_schema_file,
+    load_snapshot,
+)
+from workbench.generation.http.inputs import build_inputs, check_settings, expected_frames, output_fps
 from workbench.generation.http.output_check import UnreadableVideo, VideoFacts, inspect_video
 from workbench.generation.http.providers import PROVIDERS
-from workbench.generation.http.providers.base import JobState, JobStatus, ProviderAPI, Sleep, classify_failure
+from workbench.generation.http.providers.base import (
+    JobState,
+    JobStatus,
+    ProviderAPI,
+    Sleep,
+    Submitted,
+    classify_failure,
+)
 from workbench.generation.http.redaction import read_token, redact
 from workbench.generation.http.retrying import CallRetry
+from workbench.generation.http.spec import ModelSpec
 from workbench.generation.http.transport import ApiClient, decode_data_uri, new_http_client
 
-__all__ = ["HttpVideoBackend", "idempotency_key"]
+__all__ = ["HttpVideoBackend", "check_inputs", "idempotency_key"]
 
 log = logging.getLogger("workbench.generation.http")
 T = TypeVar("T")
 
 #: How long cancelling at the provider may take before the workbench gives up on it (and says so).
 CANCEL_TIMEOUT_S = 15.0
+#: Stand-ins for the starting image when inputs are checked before a job (the schema only sees a string).
+_IMAGE_PLACEHOLDERS = {
+    "url": "https://example.invalid/starting-image.png",
+    "upload": "https://example.invalid/up.png",
+}
+_DATA_URI_PLACEHOLDER = "data:image/png;base64,iVBORw0KGgo="
 
 
-def _retrieve(future: asyncio.Future[None]) -> None:
-    """Mark a background journal write's failure as seen (it is re-raised where it is awaited)."""
-    if not future.cancelled():
-        future.exception()
+def check_inputs(spec: ModelSpec, schema: InputSchema, inputs: Mapping[str, object]) -> None:
+    """Refuse inputs the model's schema does not accept, before anything is created or paid for."""
+    names = schema.naming_problems(inputs)
+    if names:
+        raise ModelConfigError(
+            f'{spec.label} would not accept these inputs: {"; ".join(names)}. Fix the model\'s "inputs" in '
+            f"models.json (schema: {schema.source})."
+        )
+    values = schema.value_problems(inputs)
+    if values:
+        raise InvalidSettingError(
+            f"{spec.label} would refuse these settings: {'; '.join(values)}. Change the setting, or the "
+            "model's inputs in models.json."
+        )
 
 
 def idempotency_key(job_id: str | None) -> str:
@@ -130,7 +165,51 @@ class HttpVideoBackend:
                 f"{env}, which is not set. Set it in the shell that starts JupyterLab (or the batch), then "
                 "restart the kernel."
             )
+        schema = self.input_schema(wait=True)
+        if schema is None:
+            if self.spec.schema == "server":
+                warnings += (
+                    f"{self.spec.label}'s input schema could not be read now; its inputs are checked when the "
+                    "job starts.",
+                )
+            elif self.spec.schema is None and self.spec.provider != "cog":
+                warnings += (
+                    f"No input schema is known for {self.spec.label}, so a misnamed input would only show up "
+                    'after the run (add "schema" to its models.json entry).',
+                )
+            return warnings
+        placeholder = _IMAGE_PLACEHOLDERS.get(self.spec.inputs.image.mode, _DATA_URI_PLACEHOLDER)
+        check_inputs(self.spec, schema, build_inputs(self.spec, settings, image=placeholder))
         return warnings
+
+    def input_schema(self, *, wait: bool = False) -> InputSchema | None:
+        """The model's input schema as far as it is known without a job: a packaged snapshot, a schema file,
+        or (``wait``: reading it now, briefly) a Cog server's ``/openapi.json``."""
+        source = self.spec.schema
+        if source is None:
+            return None
+        if source == "server":
+            headers = {}
+            if self.spec.token_env and os.environ.get(self.spec.token_env, "").strip():
+                token = read_token(self.spec.token_env, model=self.spec.name, provider=self.api.label)
+                headers = self.api.auth_headers(token)
+            return self.api.published_schema(self.spec, headers, read_now=wait)
+        try:
+            if is_snapshot(source):
+                return load_snapshot(source)
+            return load_schema_file(source)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelConfigError(
+                f"The input schema {source} for {self.spec.name!r} cannot be read ({exc}). Fix or remove "
+                '"schema" in its models.json entry.'
+            ) from None
+
+    def extra_inputs(self) -> list[ExtraInput]:
+        """The model's inputs that no setting fills (what the editor lists), as far as its schema is known."""
+        schema = self.input_schema()
+        if schema is None:
+            return []
+        return schema.extra_inputs(self.spec.inputs.mapped_names(), self.spec.inputs.extra)
 
     async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GenerationResult:
         validate_settings(request.settings)
@@ -160,7 +239,6 @@ class _Generation:
         self.job_id: str | None = request.resume_provider_job_id
         self.terminal = False
         self.provider: ProviderAPI | None = None
-        self._journaling: asyncio.Future[None] | None = None
         self.timings: dict[str, float] = {}
         self._best = 0.0
         self._last: tuple[float, str] | None = None
@@ -189,6 +267,13 @@ class _Generation:
                         result = await self._generate(partial, output)
                 except TimeoutError:
                     await self._cancel_remote()
+                    if self._state in (None, JobState.QUEUED):
+                        waited = self._last[1] if self._last else "waiting"
+                        raise BackendError(
+                            f"{self.label} did not start the job within {self.spec.timeout_s:g} s (last: "
+                            f"{waited.rstrip('.')}); nothing ran there. Try again later, or raise timeout_s "
+                            "for this model in models.json."
+                        ) from None
                     raise BackendError(
                         f"{self.label} did not finish within {self.spec.timeout_s:g} s"
                         + (f" (job {self.job_id}); it was cancelled there" if self.job_id else "")
@@ -215,21 +300,35 @@ class _Generation:
     async def _generate(self, partial: Path, output: Path) -> GenerationResult:
         provider = self.provider
         assert provider is not None
+        provider.notify = self._report_status
+        provider.sleep = self.backend._sleep
+        await provider.prepare()
         inputs = None
         if self.job_id is None or provider.follows_with_inputs:
             inputs = await self._inputs(provider)
+            schema = provider.served_schema() or self.backend.input_schema()
+            if schema is not None:
+                check_inputs(self.spec, schema, inputs)
         first: JobStatus | None = None
-        if self.job_id is None:
-            first = await self._submit(provider, inputs or {})
-        else:
-            self._report(
-                0.01, f"Resuming {self.label} job {self.job_id} after a restart (it is not started again)."
-            )
-        done = first is not None and first.state.done  # e.g. a prediction that finished while being created
-        status = first if done and first is not None else await self._follow(provider, inputs)
+        started = True
+        async with provider.running(self.job_id):
+            if self.job_id is None:
+                submitted = await self._submit(provider, inputs or {})
+                first, started = submitted.status, submitted.started
+            else:
+                problem = provider.cannot_follow(self.job_id)
+                if problem is not None:
+                    self.terminal = True  # nothing of ours runs there that a cancel could stop
+                    raise problem
+                self._report(
+                    0.01,
+                    f"Resuming {self.label} job {self.job_id} after a restart (it is not started again).",
+                )
+            done = (
+                first is not None and first.state.done
+            )  # e.g. a prediction that finished while being created
+            status = first if done and first is not None else await self._follow(provider, inputs, started)
         self.terminal = True
-        if self._journaling is not None:
-            await self._journaling
         self._raise_for(status)
         assert status.video is not None
         facts = await self._fetch(provider, status.video, partial)
@@ -288,18 +387,16 @@ class _Generation:
             ) from None
         return f"{base.rstrip('/')}/{quote(relative.as_posix())}"
 
-    async def _submit(self, provider: ProviderAPI, inputs: dict[str, object]) -> JobStatus | None:
-        """Create the provider job and journal its id before anything else happens; its first status."""
+    async def _submit(self, provider: ProviderAPI, inputs: dict[str, object]) -> Submitted:
+        """Create the provider job with its id journaled as early as it can be; returns what the create said."""
         key = idempotency_key(self.request.job_id)
         started = time.perf_counter()
         self._report(0.01, f"Submitting to {self.label}…")
-        if provider.idempotent_create:
-            # The id is ours, derived from the workbench job, and the provider dedupes a repeat: the durable
-            # journal write (an fsync) runs alongside the first request instead of in front of it, and is
-            # awaited before the result is returned.
+        if provider.chooses_job_id:
+            # The id is ours (derived from the workbench job), so it is journaled durably before anything is
+            # sent: a kernel that dies mid-create comes back knowing which prediction to look for.
             self.job_id = provider.job_id_for(key)
-            self._journaling = asyncio.ensure_future(self._journal(self.job_id))
-            self._journaling.add_done_callback(_retrieve)
+            await self._journal(self.job_id)
             submitted = await self._retrying(lambda: provider.create(inputs, key), "submitting the job")
         else:
             create = asyncio.ensure_future(self._retrying(lambda: provider.create(inputs, key), "submitting"))
@@ -317,7 +414,7 @@ class _Generation:
         self.timings["submit_s"] = round(time.perf_counter() - started, 4)
         if submitted.status is not None:
             self._report_status(submitted.status)
-        return submitted.status
+        return submitted
 
     async def _journal(self, job_id: str) -> None:
         if self.request.on_provider_job is not None:
@@ -325,15 +422,22 @@ class _Generation:
             await asyncio.shield(self.request.on_provider_job(job_id))
             self.timings["journal_s"] = round(time.perf_counter() - started, 4)
 
-    async def _follow(self, provider: ProviderAPI, inputs: dict[str, object] | None) -> JobStatus:
+    async def _follow(
+        self, provider: ProviderAPI, inputs: dict[str, object] | None, started: bool
+    ) -> JobStatus:
         """Follow the job to a final state; transient failures start following again after a backoff."""
         assert self.job_id is not None
         failures = 0
         while True:
             try:
                 stream = provider.follow(
-                    self.job_id, inputs, poll_interval_s=self.spec.poll_interval_s, sleep=self.backend._sleep
+                    self.job_id,
+                    inputs,
+                    poll_interval_s=self.spec.poll_interval_s,
+                    sleep=self.backend._sleep,
+                    created=started,
                 )
+                started = True  # whatever happens next, the job exists: it is only ever followed again
                 async with contextlib.aclosing(stream) as states:
                     async for status in states:
                         failures = 0
@@ -399,7 +503,10 @@ class _Generation:
 
     def _estimate(self, facts: VideoFacts, status: JobStatus) -> float | None:
         price = self.spec.price
-        return None if price is None else price.estimate(facts.duration_s, status.predict_s)
+        if price is None:
+            return None
+        frames = expected_frames(self.spec, self.request.settings) or facts.frame_count
+        return price.estimate(facts.duration_s, status.predict_s, frames)
 
     def _raise_for(self, status: JobStatus) -> None:
         """A provider's failure in words, with what to do next (never a traceback)."""

@@ -9,13 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.generation.http.backend import HttpVideoBackend
-from workbench.generation.http.config import (
-    CONFIG_NAME,
-    ModelSpec,
-    load_model_config,
-    merge_specs,
-    user_config_path,
-)
+from workbench.generation.http.parsing import load_model_config, merge_specs, user_config_path
+from workbench.generation.http.spec import CONFIG_NAME, ModelSpec
 
 __all__ = ["hosted_backends", "model_config_paths", "model_specs"]
 

@@ -16,9 +16,9 @@ from typing import Any
 from workbench.domain.defaults import DEFAULT_SEED
 from workbench.domain.models import Resolution, VideoSettings
 from workbench.errors import InvalidSettingError
-from workbench.generation.http.config import DurationInput, ModelSpec, ResolutionInput
+from workbench.generation.http.spec import DurationInput, FpsInput, ModelSpec, ResolutionInput
 
-__all__ = ["build_inputs", "check_settings", "output_fps"]
+__all__ = ["build_inputs", "check_settings", "expected_frames", "output_fps"]
 
 _ASPECT_TOLERANCE = 0.01
 
@@ -38,6 +38,8 @@ def output_fps(spec: ModelSpec, settings: VideoSettings) -> int:
 def build_inputs(spec: ModelSpec, settings: VideoSettings, *, image: str) -> dict[str, Any]:
     """The provider's ``input`` object: fixed extras, then each mapped setting at its (dotted) name."""
     mapping = spec.inputs
+    if mapping.fps is not None and mapping.fps.name:
+        _check_fps(spec, mapping.fps, settings.fps)  # first: the frame count depends on the rate
     values: dict[str, Any] = copy.deepcopy(dict(mapping.extra))
     _put(values, mapping.image.name, image)
     if mapping.prompt:
@@ -50,10 +52,6 @@ def build_inputs(spec: ModelSpec, settings: VideoSettings, *, image: str) -> dic
         _put(values, entry.name, _resolution_value(spec, entry, settings.resolution))
     fps = mapping.fps
     if fps is not None and fps.name:
-        if fps.allowed is not None and settings.fps not in fps.allowed:
-            raise InvalidSettingError(
-                f"{spec.label} offers {_listing(fps.allowed)} fps, not {settings.fps}. Choose one of those."
-            )
         _put(values, fps.name, settings.fps)
     if mapping.seed is not None:
         if mapping.seed.maximum is not None and settings.seed > mapping.seed.maximum:
@@ -62,6 +60,63 @@ def build_inputs(spec: ModelSpec, settings: VideoSettings, *, image: str) -> dic
             )
         _put(values, mapping.seed.name, settings.seed)
     return values
+
+
+def expected_frames(spec: ModelSpec, settings: VideoSettings) -> int | None:
+    """How many frames the model is asked for, when its duration input counts frames."""
+    d = spec.inputs.duration
+    if d is None or d.format != "frames":
+        return None
+    return _frames(spec, d, settings)
+
+
+def _check_fps(spec: ModelSpec, fps: FpsInput, value: int) -> None:
+    if fps.allowed is not None and value not in fps.allowed:
+        raise InvalidSettingError(
+            f"{spec.label} offers {_listing(fps.allowed)} fps, not {value}. Choose one of those."
+        )
+    if (fps.minimum is not None and value < fps.minimum) or (fps.maximum is not None and value > fps.maximum):
+        low = "…" if fps.minimum is None else str(fps.minimum)
+        high = "…" if fps.maximum is None else str(fps.maximum)
+        raise InvalidSettingError(
+            f"{spec.label} makes {low}–{high} fps video, not {value} fps. Choose a rate in that range."
+        )
+
+
+def _frames(spec: ModelSpec, d: DurationInput, settings: VideoSettings) -> int:
+    """Seconds × the model's rate, as a frame count the model accepts, close enough to the asked length."""
+    seconds, rate = settings.duration_s, output_fps(spec, settings)
+    wanted = seconds * rate
+    rule = d.frames
+    if rule is None:
+        return max(1, round(wanted))
+    frames = rule.nearest(wanted)
+    if frames is None:
+        low, high = rule.bounds()
+        span = (
+            f"{low / rate:.2f}–{high / rate:.2f} s"
+            if low is not None and high is not None
+            else (
+                f"at least {low / rate:.2f} s" if low is not None else f"at most {(high or 0) / rate:.2f} s"
+            )
+        )
+        counts = f"{low if low is not None else 1}–{high if high is not None else '…'} frames ({rule.form})"
+        raise InvalidSettingError(
+            f"{spec.label} makes {counts}: at {rate} fps that is {span}, so {seconds:g} s cannot be made. "
+            "Choose a duration in that range" + (" or another frame rate." if _fps_is_input(spec) else ".")
+        )
+    actual = frames / rate
+    if abs(actual - seconds) > spec.duration_tolerance_s:
+        raise InvalidSettingError(
+            f"{spec.label} takes frame counts of the form {rule.form}; the nearest to {seconds:g} s at {rate} fps "
+            f"is {frames} frames ({actual:.2f} s), more than {spec.duration_tolerance_s:g} s off. "
+            "Choose another duration."
+        )
+    return frames
+
+
+def _fps_is_input(spec: ModelSpec) -> bool:
+    return spec.inputs.fps is not None and spec.inputs.fps.name is not None
 
 
 def _warnings(spec: ModelSpec, settings: VideoSettings) -> tuple[str, ...]:
@@ -100,7 +155,7 @@ def _duration_value(spec: ModelSpec, d: DurationInput, settings: VideoSettings) 
     if d.format == "float":
         return float(seconds)
     if d.format == "frames":
-        return max(1, round(seconds * output_fps(spec, settings)))
+        return _frames(spec, d, settings)
     whole = float(seconds).is_integer()
     if d.format == "int":
         if not whole:

@@ -27,6 +27,7 @@ from workbench.generation.base import (
     Progress,
     ProgressCallback,
 )
+from workbench.generation.local.camera import plan_camera_path
 from workbench.generation.local.directions import describe_directions
 from workbench.generation.local.encoder import INTERACTIVE, ThreadingPlan, quality_for
 from workbench.generation.local.render import RenderReport, render_video
@@ -72,6 +73,25 @@ class LocalCameraBackend:
         """
         validate_settings(settings)
         return describe_directions(settings.movie_directions, regions, seed=settings.seed).warnings
+
+    def path_warnings(
+        self,
+        settings: VideoSettings,
+        regions: Mapping[str, tuple[float, float, float, float]] | None,
+        image_size: tuple[int, int],
+    ) -> tuple[str, ...]:
+        """What the image's size and shape do to the plan (a move with no room to be seen, a target the other
+        way), known before rendering. Plans the same path the render will, at a few dozen samples."""
+        plan = describe_directions(settings.movie_directions, regions, seed=settings.seed)
+        samples = max(2, min(settings.frame_count, 48))
+        path = plan_camera_path(
+            plan,
+            image_size,
+            (settings.resolution.width, settings.resolution.height),
+            samples,
+            samples / settings.duration_s,
+        )
+        return path.warnings
 
     def describe(
         self, settings: VideoSettings, regions: Mapping[str, tuple[float, float, float, float]] | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from workbench.generation.local.camera import CameraPose, Layer
+from workbench.generation.local.pose import CameraPose, Layer
 from workbench.generation.local.source import SourcePlanes
 
 __all__ = ["FrameSources", "draw_frame", "i420_planes", "new_i420_buffer", "warp_frame"]

@@ -17,7 +17,7 @@ import av
 import cv2
 import numpy as np
 
-from workbench.generation.local.camera import CameraPose
+from workbench.generation.local.pose import CameraPose
 
 __all__ = [
     "REVERSAL_TOLERANCE_PX",

@@ -7,6 +7,7 @@ checks) the same way for all of them.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from workbench.errors import BackendError
 
 if TYPE_CHECKING:
-    from workbench.generation.http.config import ModelSpec
+    from workbench.generation.http.input_schema import InputSchema
+    from workbench.generation.http.spec import ModelSpec
     from workbench.generation.http.transport import ApiClient
 
 __all__ = [
@@ -72,6 +74,9 @@ class JobStatus:
 class Submitted:
     job_id: str
     status: JobStatus | None = None
+    #: False when nothing was sent yet: the first :meth:`ProviderAPI.follow` starts the job (Cog's
+    #: synchronous prediction, whose one request is both the create and the wait).
+    started: bool = True
 
 
 class ProviderAPI:
@@ -82,21 +87,50 @@ class ProviderAPI:
     default_base_url: ClassVar[str | None] = None
     needs_model: ClassVar[bool] = True
     needs_token: ClassVar[bool] = True
-    #: How a job may be followed (Cog: ``stream``/``sync``); empty for providers that are polled.
-    modes: ClassVar[tuple[str, ...]] = ()
+    #: How often a job is polled unless the model entry says otherwise, and the least the provider allows.
+    default_poll_interval_s: ClassVar[float] = 2.0
+    min_poll_interval_s: ClassVar[float] = 0.0
     #: How the starting image may be sent; the first is the default.
     image_modes: ClassVar[tuple[str, ...]] = ("data_uri",)
     #: The ``inputs`` a model entry starts from (the entry's own keys win).
     default_inputs: ClassVar[Mapping[str, Any]] = {"image": {"name": "image"}, "prompt": "prompt"}
-    #: True when creating twice with the same key makes one job (Cog's ``PUT /predictions/{id}``): the job
-    #: id is then chosen here, journaled before anything is sent, and a lost create is simply repeated.
-    idempotent_create: ClassVar[bool] = False
-    #: True when following a job needs its inputs again (Cog re-attaches by repeating the idempotent PUT).
+    #: True when the job id is chosen here (:meth:`job_id_for`) rather than by the provider: it is then
+    #: journaled *before* anything is sent, so a restarted kernel knows it even if the create's answer is lost.
+    chooses_job_id: ClassVar[bool] = False
+    #: True when following a job needs its inputs (Cog's synchronous prediction is one request).
     follows_with_inputs: ClassVar[bool] = False
 
     def __init__(self, spec: ModelSpec, client: ApiClient) -> None:
         self.spec = spec
         self.client = client
+        #: Where a provider reports a state change outside :meth:`follow` (waiting for a slot, …); the backend
+        #: sets it to its progress reporter.
+        self.notify: Callable[[JobStatus], None] = lambda status: None
+        #: Set by the backend: the job's own random source and sleep (tests replace both).
+        self.sleep: Sleep | None = None
+
+    async def prepare(self) -> None:
+        """Learn what the provider can do before anything is created (Cog: read the server). No-op here."""
+
+    @classmethod
+    def published_schema(
+        cls, spec: ModelSpec, headers: Mapping[str, str], *, read_now: bool
+    ) -> InputSchema | None:
+        """The input schema the provider itself publishes for ``spec``, without a job (``read_now``: it may
+        be fetched, briefly; otherwise only what is already known). Hosted providers publish none."""
+        return None
+
+    def served_schema(self) -> InputSchema | None:
+        """The input schema the provider itself published in :meth:`prepare` (Cog's ``/openapi.json``)."""
+        return None
+
+    def running(self, job_id: str | None) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held around creating and following one job (Cog: a slot in the endpoint's client-side queue)."""
+        return contextlib.nullcontext()
+
+    def cannot_follow(self, job_id: str) -> BackendError | None:
+        """Why a job that was already created cannot be followed here (``None``: it can)."""
+        return None
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any]) -> list[str]:
@@ -112,7 +146,7 @@ class ProviderAPI:
         return {}
 
     def job_id_for(self, key: str) -> str:
-        """The job id an idempotent create will use for ``key`` (only when ``idempotent_create``)."""
+        """The job id a create will use for ``key`` (only when ``chooses_job_id``)."""
         raise NotImplementedError
 
     async def create(self, inputs: dict[str, Any], key: str) -> Submitted:
@@ -122,10 +156,19 @@ class ProviderAPI:
         raise NotImplementedError
 
     async def follow(
-        self, job_id: str, inputs: dict[str, Any] | None, *, poll_interval_s: float, sleep: Sleep
+        self,
+        job_id: str,
+        inputs: dict[str, Any] | None,
+        *,
+        poll_interval_s: float,
+        sleep: Sleep,
+        created: bool = True,
     ) -> AsyncIterator[JobStatus]:
         """The job's states until a final one. Polls :meth:`status` by default; a transient failure ends
-        the iteration with :class:`~workbench.errors.TransientBackendError` and following starts again."""
+        the iteration with :class:`~workbench.errors.TransientBackendError` and following starts again.
+
+        ``created`` is false only for a job that :meth:`create` left for this call to start (Cog's
+        synchronous prediction); a job that exists already is only ever followed, never started again."""
         while True:
             status = await self.status(job_id)
             yield status

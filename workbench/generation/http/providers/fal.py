@@ -9,7 +9,8 @@ https://fal.ai/docs/api-reference/inference-api and the operation pages under ht
 - status: ``GET /{owner}/{app}/requests/{request_id}/status?logs=1`` → 202 while ``status`` is IN_QUEUE (with
   ``queue_position``) or IN_PROGRESS (with ``logs``), 200 once COMPLETED (with ``metrics.inference_time``,
   and ``error`` when the run failed). Status, result and cancel use the model id *without* its endpoint
-  path (``fal-ai/kling-video`` for ``fal-ai/kling-video/v1/standard/image-to-video``).
+  path (``fal-ai/kling-video`` for ``fal-ai/kling-video/v1/standard/image-to-video``), but keep a namespace
+  (``workflows/owner/app``, ``comfy/owner/app``), as fal-client's ``AppId.from_endpoint_id`` does.
 - result: ``GET /{owner}/{app}/requests/{request_id}`` → the model's output (video models:
   ``{"video": {"url": …}}``); "if the model returned an error, this operation returns the same error"
   (https://fal.ai/docs/inference-api/queue/result). fal keeps a result for an hour (six minutes when it
@@ -33,7 +34,18 @@ from workbench.generation.http.providers.base import (
     percent_from_logs,
 )
 
-__all__ = ["Fal"]
+__all__ = ["Fal", "app_path"]
+
+#: fal-client ``APP_NAMESPACES``: app ids that start with one of these have three parts before the path.
+APP_NAMESPACES = ("workflows", "comfy")
+
+
+def app_path(model: str) -> str:
+    """``owner/app`` (or ``namespace/owner/app``) of a fal model id, without its endpoint path."""
+    parts = model.strip("/").split("/")
+    keep = 3 if parts and parts[0] in APP_NAMESPACES else 2
+    return "/".join(parts[:keep])
+
 
 #: https://docs.fal.ai/documentation/model-apis/inference/queue ("Request Lifecycle")
 _STATES = {"IN_QUEUE": JobState.QUEUED, "IN_PROGRESS": JobState.RUNNING, "COMPLETED": JobState.SUCCEEDED}
@@ -53,7 +65,7 @@ class Fal(ProviderAPI):
     @property
     def _app(self) -> str:
         """The model id without its endpoint path: status, result and cancel live under it."""
-        return "/".join((self.spec.model or "").split("/")[:2])
+        return app_path(self.spec.model or "")
 
     async def create(self, inputs: dict[str, Any], key: str) -> Submitted:
         reply = await self.client.call(

@@ -4,7 +4,8 @@ Shapes and lifecycle from Luma's documentation (https://docs.lumalabs.ai/docs/vi
 https://docs.lumalabs.ai/reference/creategeneration) and its generated SDK (lumalabs/lumaai-python
 ``types/generations/video_create_params.py``, ``types/generation.py``):
 
-- create: ``POST https://api.lumalabs.ai/dream-machine/v1/generations`` with ``Authorization: Bearer …``;
+- create: ``POST https://api.lumalabs.ai/dream-machine/v1/generations/video`` with ``Authorization: Bearer …``
+  (lumaai ≥ 1.18 creates there; older SDKs posted to ``/generations``);
   body ``{"prompt", "model" ("ray-2" …), "keyframes": {"frame0": {"type": "image", "url"}}, "aspect_ratio"
   ("16:9" …), "resolution" ("540p" …), "duration" ("5s" | "9s"), "loop"}`` → the generation (``id``,
   ``state``). "Image URL: … currently this is the only way to pass an image", so the starting image must be
@@ -57,7 +58,7 @@ class Luma(ProviderAPI):
     async def create(self, inputs: dict[str, Any], key: str) -> Submitted:
         body = {"model": self.spec.model, **inputs}
         reply = await self.client.call(
-            "POST", "generations", json=body, action="starting the generation", idempotent=False
+            "POST", "generations/video", json=body, action="starting the generation", idempotent=False
         )
         data = reply.data if isinstance(reply.data, Mapping) else {}
         generation_id = data.get("id")

@@ -5,9 +5,14 @@ Shapes and lifecycle from Runway's API reference (https://docs.dev.runwayml.com/
 
 - create: ``POST https://api.dev.runwayml.com/v1/image_to_video`` with headers ``Authorization: Bearer …``
   and ``X-Runway-Version: 2024-11-06``; body ``{"model", "promptImage" (an HTTPS URL or a data URI),
-  "promptText", "ratio" ("1280:720" …), "duration", "seed"}`` → ``{"id"}``
+  "promptText", "ratio" ("1280:720" …), "duration" (gen4_turbo: whole seconds 2–10), "seed"}`` → ``{"id"}``
   (https://docs.dev.runwayml.com/api/#tag/Start-generating/paths/~1v1~1image_to_video/post). No idempotency
   key is documented, so a create whose answer is lost is not repeated.
+- polling: "poll no more often than every 5 seconds" (the SDK's ``wait_for_task_output`` waits 5 s too), so
+  the poll interval defaults to 5 s and a model entry cannot go below it.
+- cost: a pending or running task carries ``estimatedCost.credits``, a finished one ``cost.credits`` (what
+  was charged; refunds included); credits are priced at $0.01 each (https://docs.dev.runwayml.com/guides/pricing/),
+  or ``options.usd_per_credit``.
 - status: ``GET /v1/tasks/{id}`` → ``status`` PENDING | THROTTLED | RUNNING | SUCCEEDED | FAILED | CANCELLED,
   ``progress`` (0-1 while RUNNING), ``output`` (video URLs, valid 24-48 h), ``failure`` (human words) and
   ``failureCode`` (``SAFETY.INPUT.TEXT``: moderation; ``INPUT_PREPROCESSING.…``: bad input)
@@ -27,6 +32,9 @@ from workbench.generation.http.providers.base import JobState, JobStatus, Provid
 __all__ = ["Runway"]
 
 DEFAULT_API_VERSION = "2024-11-06"
+#: https://docs.dev.runwayml.com/guides/pricing/ ("Credits are $0.01 each")
+DEFAULT_USD_PER_CREDIT = 0.01
+_OPTIONS = ("api_version", "usd_per_credit")
 
 #: https://docs.dev.runwayml.com/api/#tag/Task-management/paths/~1v1~1tasks~1%7Bid%7D/get
 _STATES = {
@@ -48,11 +56,13 @@ class Runway(ProviderAPI):
     label = "Runway"
     default_base_url = "https://api.dev.runwayml.com/v1"
     image_modes = ("data_uri", "url")
+    default_poll_interval_s = 5.0
+    min_poll_interval_s = 5.0
     #: gen4_turbo's documented inputs; a model entry overrides what differs (e.g. veo3.1's durations).
     default_inputs: ClassVar[Mapping[str, Any]] = {
         "image": {"name": "promptImage"},
         "prompt": "promptText",
-        "duration": {"name": "duration", "format": "int", "allowed": [5, 10]},
+        "duration": {"name": "duration", "format": "int", "min": 2, "max": 10},
         "resolution": [
             {
                 "name": "ratio",
@@ -66,11 +76,16 @@ class Runway(ProviderAPI):
     @classmethod
     def check_options(cls, options: Mapping[str, Any]) -> list[str]:
         problems = [
-            f"has an unknown option {key!r} (known: api_version)" for key in options if key != "api_version"
+            f"has an unknown option {key!r} (known: {', '.join(_OPTIONS)})"
+            for key in options
+            if key not in _OPTIONS
         ]
         version = options.get("api_version", DEFAULT_API_VERSION)
         if not isinstance(version, str) or not version.strip():
             problems.append("api_version must be a date string such as '2024-11-06'")
+        rate = options.get("usd_per_credit", DEFAULT_USD_PER_CREDIT)
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate < 0:
+            problems.append("usd_per_credit must be a number of dollars, e.g. 0.01")
         return problems
 
     @classmethod
@@ -96,18 +111,29 @@ class Runway(ProviderAPI):
             raise BackendError(f"Runway reported an unknown task status {data.get('status')!r}.")
         progress = data.get("progress")
         fraction = float(progress) if isinstance(progress, int | float) and 0 <= progress <= 1 else None
+        cost = self._dollars(data.get("cost") if state.done else data.get("estimatedCost"))
         if state is JobState.FAILED:
             return JobStatus(
                 state,
                 error=str(data.get("failure") or "the task failed without a message"),
                 code=str(data.get("failureCode") or "") or None,
+                cost=cost,
             )
         return JobStatus(
             state,
             fraction=fraction if state is JobState.RUNNING else None,
             message=_QUEUED_WORDS.get(raw, "Generating on Runway…" if state is JobState.RUNNING else ""),
             video=find_video(data.get("output")) if state is JobState.SUCCEEDED else None,
+            cost=cost if state is JobState.SUCCEEDED else None,
         )
+
+    def _dollars(self, cost: object) -> float | None:
+        """``{"credits": 25}`` → dollars at the configured rate (``None`` when the task does not say)."""
+        credits = cost.get("credits") if isinstance(cost, Mapping) else None
+        if isinstance(credits, bool) or not isinstance(credits, int | float):
+            return None
+        rate = float(self.spec.options.get("usd_per_credit", DEFAULT_USD_PER_CREDIT))
+        return round(float(credits) * rate, 6)
 
     async def cancel(self, job_id: str) -> None:
         await self.stop_job("DELETE", f"tasks/{job_id}", job_id, "task")

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 
 import av
 import httpx
@@ -16,9 +17,9 @@ from PIL import Image
 
 from tests.generation.http.conftest import settings
 from workbench.errors import BackendError
-from workbench.generation.http.cog_server import ServerThread, tls_context
 from workbench.generation.http.sse import server_sent_events
 from workbench.generation.registry import default_registry
+from workbench.serve import ServerThread, tls_context
 
 
 def png_data_uri() -> str:
@@ -30,6 +31,17 @@ def png_data_uri() -> str:
 IMAGE = png_data_uri()
 SMALL = {"image": IMAGE, "prompt": "slow zoom in", "duration_s": 0.5, "resolution": "160x90", "fps": 12}
 LONG = {**SMALL, "duration_s": 60.0, "fps": 60, "resolution": "640x360"}
+
+
+def wait_done(server, prediction_id: str, timeout_s: float = 60) -> dict:
+    """The prediction once it has finished (``GET /predictions/{id}``, workbench serve's own endpoint)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        state = httpx.get(f"{server.url}/predictions/{prediction_id}", timeout=10).json()
+        if state["status"] not in ("starting", "processing"):
+            return state
+        assert time.monotonic() < deadline, f"{prediction_id} did not finish"
+        time.sleep(0.05)
 
 
 def frames_in(data_uri: str) -> int:
@@ -53,33 +65,46 @@ def test_sync_prediction_returns_the_video_as_a_data_url(server):
     assert "100%" in body["logs"]
 
 
-def test_bad_input_is_a_422_naming_the_field(server):
+def test_input_the_schema_refuses_is_a_422_naming_the_field_and_starts_nothing(server):
     for given, field in (
         ({"prompt": "x"}, "image"),
         ({**SMALL, "colour": "red"}, "colour"),
         ({**SMALL, "fps": 12.5}, "fps"),
-        ({**SMALL, "resolution": "161x90"}, "input"),
+        ({**SMALL, "resolution": "wide"}, "resolution"),
+        ({**SMALL, "image": "file:///etc/passwd"}, "image"),
     ):
         answer = httpx.put(f"{server.url}/predictions/p-bad", json={"input": given}, timeout=10)
         assert answer.status_code == 422, given
-        assert answer.json()["detail"][0]["loc"][-1] == field
+        assert answer.json()["detail"][0]["loc"] == ["body", "input", field]  # the shape cog predict reads
     assert "p-bad" not in server.server.service.predictions
+
+
+def test_input_the_schema_allows_but_the_model_cannot_render_fails_the_prediction(server):
+    answer = httpx.put(
+        f"{server.url}/predictions/p-odd", json={"input": {**SMALL, "resolution": "161x90"}}, timeout=30
+    )
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "failed" and "161x90" in answer.json()["error"]
 
 
 def test_repeating_a_put_reattaches_instead_of_starting_another(server):
     started = httpx.put(
         f"{server.url}/predictions/p-idem",
-        json={"input": SMALL},
+        json={"input": {**SMALL, "duration_s": 20.0}},
         headers={"Prefer": "respond-async"},
         timeout=10,
     )
     assert started.status_code == 202 and started.json()["status"] in ("starting", "processing")
-    again = httpx.put(f"{server.url}/predictions/p-idem", json={"input": SMALL}, timeout=60)
+    # While it runs, a repeat answers its state now (202), as Cog does; any body re-joins, even an invalid one.
+    again = httpx.put(f"{server.url}/predictions/p-idem", json={"input": {}}, timeout=60)
+    assert again.status_code == 202 and again.json()["created_at"] == started.json()["created_at"]
+    finished = wait_done(server, "p-idem")
     later = httpx.put(
-        f"{server.url}/predictions/p-idem", json={"input": SMALL}, timeout=60
-    )  # after it finished
-    assert again.json()["status"] == later.json()["status"] == "succeeded"
-    assert again.json()["completed_at"] == later.json()["completed_at"]  # one prediction, answered twice
+        f"{server.url}/predictions/p-idem", json={"input": {**SMALL, "duration_s": 20.0}}, timeout=60
+    )
+    assert later.status_code == 200 and later.json() == finished  # kept after it finished: not run again
+    assert finished["status"] == "succeeded"
+    assert server.server.service.started_ids.count("p-idem") == 1
 
 
 async def test_server_sent_events_carry_start_progress_and_the_final_prediction(server):
@@ -108,10 +133,7 @@ def test_busy_slots_answer_409_and_cancel_stops_a_prediction(server):
     assert httpx.get(f"{server.url}/health-check").json()["status"] == "BUSY"
     for pid in ("p-long-1", "p-long-2"):
         assert httpx.post(f"{server.url}/predictions/{pid}/cancel", timeout=10).status_code == 200
-    finals = [
-        httpx.put(f"{server.url}/predictions/{pid}", json={"input": LONG}, timeout=60).json()
-        for pid in ("p-long-1", "p-long-2")
-    ]
+    finals = [wait_done(server, pid) for pid in ("p-long-1", "p-long-2")]
     assert [f["status"] for f in finals] == ["canceled", "canceled"]
     assert httpx.post(f"{server.url}/predictions/nope/cancel").status_code == 404
     assert server.server.service.peak_running <= 2

@@ -1,10 +1,15 @@
-"""``models.json``: the hosted and self-hosted models a store (or a user) can generate with.
+"""``models.json`` → validated :class:`~.spec.ModelSpec` values (the file's schema is below).
 
 The file is validated as a whole when it is read; every error names the file and the key to fix
 (``models.json: models[1].inputs.duration.allowed must be a list of numbers``), so a typo fails before any
 job starts. Provider defaults (API base URL, where the image and prompt go) are filled in here, from the
 provider's class in :mod:`.providers`, so a model entry only says what differs. Tokens are never in the
 file: an entry names the environment variable that holds one (``token_env``).
+
+The validator is hand-written rather than a pydantic model: the file is small, its messages must name the
+file, the model and the key in words a researcher can act on ("… is 'replicat'; choose one of …"), and
+several rules cross fields and depend on the provider (which defaults apply, which image modes it takes),
+which pydantic would express as validators that re-word its errors anyway.
 
 Schema (version 1)::
 
@@ -19,17 +24,23 @@ Schema (version 1)::
         "inputs": {
             "image": {"name": "image", "as": "data_uri"},   # or "url" (+ "base_url") or "upload"
             "prompt": "prompt",                             # where the movie directions go (null: nowhere)
-            "duration": {"name": "duration", "format": "int", "allowed": [5, 10]},
+            "duration": {"name": "num_frames", "format": "frames",   # float | int | frames | "{seconds}s"
+                         "frames": {"form": "4k+1", "min": 81, "max": 100}},   # or "allowed", "min", "max"
             "resolution": [{"name": "aspect_ratio", "format": "{aspect}", "allowed": ["16:9", "9:16"]}],
-            "fps": {"fixed": 16},                           # or {"name": "fps", "allowed": [...]}
+            "fps": {"name": "frames_per_second", "min": 5, "max": 24},   # or "allowed", or {"fixed": 16}
             "seed": "seed",
-            "extra": {"num_inference_steps": 30}            # fixed inputs sent as they are
+            "extra": {"sample_steps": 30}                   # fixed inputs sent as they are
         },
-        "mode": "stream",                        # cog only: "stream" (server-sent events, falls back to
-                                                 # "sync" when the model cannot stream) or "sync"
+        "schema": "replicate/wavespeedai/wan-2.1-i2v-480p", # the model's input schema (see below)
+        "mode": "auto",                          # cog only: "auto" (events when the server streams) or "sync"
+        "slots": 1,                              # cog only: predictions the server runs at once
         "poll_interval_s": 2, "timeout_s": 900, "request_timeout_s": 60, "duration_tolerance_s": 0.5,
-        "price": {"per_video_second": 0.05}      # or per_run / per_predict_second: an estimated cost
+        "price": {"per_video_second": 0.09, "billed_fps": 16}   # or per_run / per_predict_second
     }]}
+
+``schema``: Cog servers default to ``"server"`` (read ``/openapi.json`` before the first job); hosted models
+default to the snapshot kept in the package for that provider and model, when there is one
+(:mod:`.input_schema`). A path (relative to the ``models.json``) names a JSON file; ``null`` turns the check off.
 """
 
 from __future__ import annotations
@@ -39,162 +50,37 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from workbench.domain.defaults import DEFAULT_VIDEO_MODEL
 from workbench.domain.ids import ID_PATTERN
 from workbench.errors import ModelConfigError
+from workbench.generation.http.input_schema import is_snapshot, snapshot_for
+from workbench.generation.http.providers import PROVIDERS, ProviderAPI
+from workbench.generation.http.spec import (
+    CONFIG_NAME,
+    DEFAULT_DURATION_TOLERANCE_S,
+    DEFAULT_REQUEST_TIMEOUT_S,
+    DEFAULT_TIMEOUT_S,
+    DurationInput,
+    FpsInput,
+    FramesRule,
+    ImageInput,
+    InputMapping,
+    ModelSpec,
+    Price,
+    ResolutionInput,
+    SeedInput,
+)
 
-__all__ = [
-    "CONFIG_NAME",
-    "DurationInput",
-    "FpsInput",
-    "ImageInput",
-    "InputMapping",
-    "ModelSpec",
-    "Price",
-    "ResolutionInput",
-    "SeedInput",
-    "load_model_config",
-    "merge_specs",
-    "parse_model_config",
-    "user_config_path",
-]
+__all__ = ["load_model_config", "merge_specs", "parse_model_config", "user_config_path"]
 
-#: The file name, both in a store's root and in the user's config folder.
-CONFIG_NAME = "models.json"
-
-ImageMode = Literal["data_uri", "url", "upload"]
-#: How a Cog server is followed: server-sent events (progress) or one blocking idempotent PUT.
-CogMode = Literal["stream", "sync"]
 IMAGE_MODES: tuple[str, ...] = ("data_uri", "url", "upload")
 DURATION_FORMATS = ("float", "int", "frames")
 RESOLUTION_FIELDS = ("width", "height", "aspect", "short", "long")
-
-DEFAULT_POLL_INTERVAL_S = 2.0
-DEFAULT_TIMEOUT_S = 900.0
-DEFAULT_REQUEST_TIMEOUT_S = 60.0
-DEFAULT_DURATION_TOLERANCE_S = 0.5
-
-
-@dataclass(frozen=True)
-class ImageInput:
-    """Where the starting image goes and how: inline (``data_uri``), by URL, or uploaded to the provider."""
-
-    name: str
-    mode: ImageMode = "data_uri"
-    #: For ``url``: the public URL of the store root; the image's store path is appended to it.
-    base_url: str | None = None
-
-
-@dataclass(frozen=True)
-class DurationInput:
-    """``format``: ``float``, ``int`` (whole seconds), ``frames`` (seconds × fps) or a ``{seconds}`` template."""
-
-    name: str | None = None
-    format: str = "float"
-    allowed: tuple[float, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-
-
-@dataclass(frozen=True)
-class ResolutionInput:
-    """One input derived from the resolution; ``format`` uses {width} {height} {aspect} {short} {long}."""
-
-    name: str
-    format: str
-    allowed: tuple[str, ...] | None = None
-    as_int: bool = False
-
-
-@dataclass(frozen=True)
-class FpsInput:
-    """Either an input the rate is sent in (``name``, optional ``allowed``) or the model's ``fixed`` rate."""
-
-    name: str | None = None
-    allowed: tuple[int, ...] | None = None
-    fixed: int | None = None
-
-
-@dataclass(frozen=True)
-class SeedInput:
-    name: str
-    maximum: int | None = None
-
-
-@dataclass(frozen=True)
-class InputMapping:
-    """How effective settings become the provider's inputs (dotted names nest: ``keyframes.frame0.url``)."""
-
-    image: ImageInput
-    prompt: str | None = "prompt"
-    duration: DurationInput | None = None
-    resolution: tuple[ResolutionInput, ...] = ()
-    fps: FpsInput | None = None
-    seed: SeedInput | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Price:
-    """What a run costs, when the provider does not say: per run, per second of video, per GPU second."""
-
-    per_run: float | None = None
-    per_video_second: float | None = None
-    per_predict_second: float | None = None
-
-    def estimate(self, video_s: float, predict_s: float | None) -> float | None:
-        total, known = 0.0, False
-        if self.per_run is not None:
-            total, known = total + self.per_run, True
-        if self.per_video_second is not None:
-            total, known = total + self.per_video_second * video_s, True
-        if self.per_predict_second is not None and predict_s is not None:
-            total, known = total + self.per_predict_second * predict_s, True
-        return round(total, 6) if known else None
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One configured model. Build it with :func:`load_model_config`, which validates and fills defaults."""
-
-    name: str
-    label: str
-    provider: str
-    base_url: str
-    inputs: InputMapping
-    model: str | None = None
-    token_env: str | None = None
-    description: str = ""
-    #: Cog only: how a prediction is followed (``None`` for providers that are polled).
-    mode: CogMode | None = None
-    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
-    duration_tolerance_s: float = DEFAULT_DURATION_TOLERANCE_S
-    price: Price | None = None
-    #: Provider-specific options (e.g. Runway's ``api_version``), validated by the provider's class.
-    options: Mapping[str, Any] = field(default_factory=dict)
-    #: The file this entry came from (for messages).
-    source: Path | None = None
-
-    @property
-    def supports(self) -> frozenset[str]:
-        """The settings this model honours, for ``BackendInfo.supports`` (the UI greys out the rest)."""
-        out = {"duration_s"} if self.inputs.duration is not None else set()
-        if self.inputs.prompt:
-            out.add("movie_directions")
-        if self.inputs.resolution:
-            out.add("resolution")
-        if self.inputs.fps is not None and self.inputs.fps.name:
-            out.add("fps")
-        if self.inputs.seed is not None:
-            out.add("seed")
-        return frozenset(out)
+COG_MODES = ("auto", "stream", "sync")
 
 
 # -- reading -----------------------------------------------------------------------------------------------
@@ -260,9 +146,11 @@ def merge_specs(*layers: Sequence[ModelSpec]) -> list[ModelSpec]:
 _MODEL_KEYS = {
     "name", "label", "description", "provider", "model", "base_url", "token_env", "inputs", "mode",
     "poll_interval_s", "timeout_s", "request_timeout_s", "duration_tolerance_s", "price", "options",
+    "schema", "slots",
 }  # fmt: skip
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INPUT_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+_FORM = re.compile(r"^\s*(\d+)\s*k\s*(?:\+\s*(\d+))?\s*$")
 
 
 class _Context:
@@ -303,6 +191,15 @@ class _Context:
             self.fail(key, f"must be at least {minimum:g}")
         return float(value)
 
+    def whole(self, value: object, key: str, *, minimum: int = 0) -> int:
+        number = self.number(value, key, minimum=minimum)
+        if not number.is_integer():
+            self.fail(key, "must be a whole number")
+        return int(number)
+
+    def optional_whole(self, raw: Mapping[str, Any], name: str, key: str, *, minimum: int = 0) -> int | None:
+        return None if raw.get(name) is None else self.whole(raw[name], f"{key}.{name}", minimum=minimum)
+
     def input_name(self, value: object, key: str) -> str:
         name = self.string(value, key)
         assert name is not None
@@ -312,8 +209,6 @@ class _Context:
 
 
 def _parse_model(ctx: _Context, key: str, entry: object, source: Path | None) -> ModelSpec:
-    from workbench.generation.http.providers import PROVIDERS
-
     raw = ctx.mapping(entry, key, _MODEL_KEYS)
     name = ctx.string(raw.get("name"), f"{key}.name")
     assert name is not None
@@ -351,11 +246,17 @@ def _parse_model(ctx: _Context, key: str, entry: object, source: Path | None) ->
     if token_env is not None and parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
         ctx.fail(f"{key}.base_url", "must use https when a token is sent (plain http would expose it)")
 
-    mode = raw.get("mode", api.modes[0] if api.modes else None)
-    if mode is not None and not api.modes:
+    is_cog = api.name == "cog"
+    mode = raw.get("mode")
+    if mode is not None and not is_cog:
         ctx.fail(f"{key}.mode", f"is only for Cog servers; {api.label} jobs are always polled")
-    if api.modes and mode not in api.modes:
-        ctx.fail(f"{key}.mode", f"is {mode!r}; use {' or '.join(repr(m) for m in api.modes)}")
+    if is_cog:
+        mode = "auto" if mode in (None, "stream") else mode
+        if mode not in COG_MODES:
+            ctx.fail(f"{key}.mode", f"is {mode!r}; use 'auto' or 'sync'")
+    slots = ctx.optional_whole(raw, "slots", key, minimum=1)
+    if slots is not None and not is_cog:
+        ctx.fail(f"{key}.slots", f"is only for Cog servers; {api.label} runs its own queue")
 
     inputs_raw = raw.get("inputs", {})
     if not isinstance(inputs_raw, Mapping):
@@ -367,6 +268,14 @@ def _parse_model(ctx: _Context, key: str, entry: object, source: Path | None) ->
     for problem in api.check_options(options):
         ctx.fail(f"{key}.options", problem)
 
+    poll = ctx.number(
+        raw.get("poll_interval_s", api.default_poll_interval_s), f"{key}.poll_interval_s", minimum=0.001
+    )
+    if poll < api.min_poll_interval_s:
+        ctx.fail(
+            f"{key}.poll_interval_s",
+            f"is {poll:g}; {api.label} asks clients to poll no more often than every {api.min_poll_interval_s:g} s",
+        )
     return ModelSpec(
         name=name,
         label=ctx.string(raw.get("label", name), f"{key}.label") or name,
@@ -377,14 +286,48 @@ def _parse_model(ctx: _Context, key: str, entry: object, source: Path | None) ->
         token_env=token_env,
         inputs=inputs,
         mode=mode,
-        poll_interval_s=ctx.number(raw.get("poll_interval_s", DEFAULT_POLL_INTERVAL_S), f"{key}.poll_interval_s", minimum=0.001),
+        poll_interval_s=poll,
         timeout_s=ctx.number(raw.get("timeout_s", DEFAULT_TIMEOUT_S), f"{key}.timeout_s", minimum=1.0),
         request_timeout_s=ctx.number(raw.get("request_timeout_s", DEFAULT_REQUEST_TIMEOUT_S), f"{key}.request_timeout_s", minimum=0.1),
         duration_tolerance_s=ctx.number(raw.get("duration_tolerance_s", DEFAULT_DURATION_TOLERANCE_S), f"{key}.duration_tolerance_s"),
         price=_parse_price(ctx, f"{key}.price", raw.get("price")),
+        schema=_parse_schema(ctx, f"{key}.schema", raw, api, model, source),
+        slots=slots,
         options=dict(options),
         source=source,
     )  # fmt: skip
+
+
+def _parse_schema(
+    ctx: _Context,
+    key: str,
+    raw: Mapping[str, Any],
+    api: type[ProviderAPI],
+    model: str | None,
+    source: Path | None,
+) -> str | None:
+    """``"server"`` for Cog, a packaged snapshot id, a file path (made absolute), or ``None``."""
+    if "schema" not in raw:
+        if api.name == "cog":
+            return "server"
+        return snapshot_for(api.name, model)
+    value = raw["schema"]
+    if value is None:
+        return None
+    text = ctx.string(value, key)
+    assert text is not None
+    if text == "server":
+        if api.name != "cog":
+            ctx.fail(key, f"is 'server', which only Cog servers publish; {api.label} documents its inputs")
+        return text
+    if is_snapshot(text):
+        return text
+    path = Path(text).expanduser()
+    if not path.is_absolute() and source is not None:
+        path = source.parent / path
+    if not path.is_file():
+        ctx.fail(key, f"{text!r} is neither a packaged schema snapshot nor a JSON file that exists")
+    return str(path)
 
 
 def _with_defaults(defaults: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
@@ -414,7 +357,7 @@ def _is_loopback(host: str) -> bool:
 _INPUT_KEYS = {"image", "prompt", "duration", "resolution", "fps", "seed", "extra"}
 
 
-def _parse_inputs(ctx: _Context, key: str, raw: Mapping[str, Any], api: Any) -> InputMapping:
+def _parse_inputs(ctx: _Context, key: str, raw: Mapping[str, Any], api: type[ProviderAPI]) -> InputMapping:
     ctx.mapping(raw, key, _INPUT_KEYS)
     image_raw = raw.get("image")
     if isinstance(image_raw, str):
@@ -438,28 +381,9 @@ def _parse_inputs(ctx: _Context, key: str, raw: Mapping[str, Any], api: Any) -> 
         prompt = ctx.mapping(prompt, f"{key}.prompt", {"name"}).get("name")
     prompt_name = None if prompt is None else ctx.input_name(prompt, f"{key}.prompt")
 
-    duration = None
-    if raw.get("duration") is not None:
-        d = raw["duration"]
-        if isinstance(d, str):
-            d = {"name": d}
-        d = ctx.mapping(d, f"{key}.duration", {"name", "format", "allowed", "min", "max", "fixed"})
-        fmt = d.get("format", "float")
-        if not isinstance(fmt, str) or (fmt not in DURATION_FORMATS and "{seconds}" not in fmt):
-            ctx.fail(
-                f"{key}.duration.format", f"is {fmt!r}; use float, int, frames or a template with {{seconds}}"
-            )
-        allowed = _numbers(ctx, f"{key}.duration.allowed", d.get("allowed"))
-        if d.get("fixed") is not None:
-            if allowed is not None or d.get("name") is not None:
-                ctx.fail(f"{key}.duration.fixed", "cannot be combined with name or allowed")
-            allowed = (ctx.number(d["fixed"], f"{key}.duration.fixed", minimum=0.001),)
-        name = None if d.get("name") is None else ctx.input_name(d["name"], f"{key}.duration.name")
-        duration = DurationInput(
-            name, fmt, allowed,
-            None if d.get("min") is None else ctx.number(d["min"], f"{key}.duration.min"),
-            None if d.get("max") is None else ctx.number(d["max"], f"{key}.duration.max"),
-        )  # fmt: skip
+    duration = (
+        None if raw.get("duration") is None else _parse_duration(ctx, f"{key}.duration", raw["duration"])
+    )
 
     res_raw = raw.get("resolution") or []
     if isinstance(res_raw, Mapping):
@@ -493,23 +417,7 @@ def _parse_inputs(ctx: _Context, key: str, raw: Mapping[str, Any], api: Any) -> 
             )
         )  # fmt: skip
 
-    fps = None
-    if raw.get("fps") is not None:
-        f = raw["fps"]
-        if isinstance(f, str):
-            f = {"name": f}
-        f = ctx.mapping(f, f"{key}.fps", {"name", "allowed", "fixed"})
-        fixed = f.get("fixed")
-        if fixed is not None and (isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 1):
-            ctx.fail(f"{key}.fps.fixed", "must be a whole number of frames per second")
-        if fixed is not None and f.get("name") is not None:
-            ctx.fail(f"{key}.fps", "takes either name (an input) or fixed (the model's only rate), not both")
-        allowed = _numbers(ctx, f"{key}.fps.allowed", f.get("allowed"))
-        fps = FpsInput(
-            None if f.get("name") is None else ctx.input_name(f["name"], f"{key}.fps.name"),
-            None if allowed is None else tuple(int(a) for a in allowed),
-            fixed,
-        )
+    fps = None if raw.get("fps") is None else _parse_fps(ctx, f"{key}.fps", raw["fps"])
 
     seed = None
     if raw.get("seed") is not None:
@@ -518,8 +426,7 @@ def _parse_inputs(ctx: _Context, key: str, raw: Mapping[str, Any], api: Any) -> 
             s = {"name": s}
         s = ctx.mapping(s, f"{key}.seed", {"name", "max"})
         seed = SeedInput(
-            ctx.input_name(s.get("name"), f"{key}.seed.name"),
-            None if s.get("max") is None else int(ctx.number(s["max"], f"{key}.seed.max")),
+            ctx.input_name(s.get("name"), f"{key}.seed.name"), ctx.optional_whole(s, "max", f"{key}.seed")
         )
 
     extra = raw.get("extra", {})
@@ -530,7 +437,83 @@ def _parse_inputs(ctx: _Context, key: str, raw: Mapping[str, Any], api: Any) -> 
             f"{key}.extra.{secret_key}",
             "looks like a credential; tokens belong in the environment (token_env)",
         )
-    return InputMapping(image, prompt_name, duration, tuple(resolution), fps, seed, dict(extra))
+    mapping = InputMapping(image, prompt_name, duration, tuple(resolution), fps, seed, dict(extra))
+    if duration is not None and duration.format == "frames" and fps is None:
+        ctx.fail(
+            f"{key}.fps",
+            'is needed with "format": "frames": say the model\'s rate ({"fixed": 16}) or the input it takes',
+        )
+    return mapping
+
+
+def _parse_duration(ctx: _Context, key: str, d: object) -> DurationInput:
+    if isinstance(d, str):
+        d = {"name": d}
+    d = ctx.mapping(d, key, {"name", "format", "allowed", "min", "max", "fixed", "frames"})
+    fmt = d.get("format", "float")
+    if not isinstance(fmt, str) or (fmt not in DURATION_FORMATS and "{seconds}" not in fmt):
+        ctx.fail(f"{key}.format", f"is {fmt!r}; use float, int, frames or a template with {{seconds}}")
+    allowed = _numbers(ctx, f"{key}.allowed", d.get("allowed"))
+    if d.get("fixed") is not None:
+        if allowed is not None or d.get("name") is not None:
+            ctx.fail(f"{key}.fixed", "cannot be combined with name or allowed")
+        allowed = (ctx.number(d["fixed"], f"{key}.fixed", minimum=0.001),)
+    frames = None
+    if d.get("frames") is not None:
+        if fmt != "frames":
+            ctx.fail(f"{key}.frames", 'only applies with "format": "frames"')
+        frames = _parse_frames(ctx, f"{key}.frames", d["frames"])
+    name = None if d.get("name") is None else ctx.input_name(d["name"], f"{key}.name")
+    return DurationInput(
+        name, fmt, allowed,
+        None if d.get("min") is None else ctx.number(d["min"], f"{key}.min"),
+        None if d.get("max") is None else ctx.number(d["max"], f"{key}.max"),
+        frames,
+    )  # fmt: skip
+
+
+def _parse_frames(ctx: _Context, key: str, value: object) -> FramesRule:
+    f = ctx.mapping(value, key, {"form", "min", "max"})
+    multiple, offset = 1, 0
+    if f.get("form") is not None:
+        match = _FORM.match(str(f["form"]))
+        if not isinstance(f["form"], str) or match is None or int(match.group(1)) < 1:
+            ctx.fail(f"{key}.form", f'is {f["form"]!r}; write it like "4k+1" (Wan) or "8k+1" (LTX-Video)')
+        assert match is not None
+        multiple, offset = int(match.group(1)), int(match.group(2) or 0)
+    rule = FramesRule(
+        multiple,
+        offset,
+        ctx.optional_whole(f, "min", key, minimum=1),
+        ctx.optional_whole(f, "max", key, minimum=1),
+    )
+    low, high = rule.bounds()
+    if low is not None and high is not None and low > high:
+        ctx.fail(
+            key, f"allows no frame count: none of the form {rule.form} lies in {rule.minimum}–{rule.maximum}"
+        )
+    return rule
+
+
+def _parse_fps(ctx: _Context, key: str, f: object) -> FpsInput:
+    if isinstance(f, str):
+        f = {"name": f}
+    f = ctx.mapping(f, key, {"name", "allowed", "fixed", "min", "max"})
+    fixed = f.get("fixed")
+    if fixed is not None and (isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 1):
+        ctx.fail(f"{key}.fixed", "must be a whole number of frames per second")
+    if fixed is not None and any(f.get(k) is not None for k in ("name", "allowed", "min", "max")):
+        ctx.fail(
+            key, "takes either fixed (the model's only rate) or an input (name, allowed, min, max), not both"
+        )
+    allowed = _numbers(ctx, f"{key}.allowed", f.get("allowed"))
+    return FpsInput(
+        None if f.get("name") is None else ctx.input_name(f["name"], f"{key}.name"),
+        None if allowed is None else tuple(int(a) for a in allowed),
+        fixed,
+        ctx.optional_whole(f, "min", key, minimum=1),
+        ctx.optional_whole(f, "max", key, minimum=1),
+    )
 
 
 _SECRET_KEY = re.compile(r"(?i)(token|secret|password|api[-_]?key|authorization)")
@@ -560,7 +543,10 @@ def _numbers(ctx: _Context, key: str, value: object) -> tuple[float, ...] | None
 def _parse_price(ctx: _Context, key: str, value: object) -> Price | None:
     if value is None:
         return None
-    raw = ctx.mapping(value, key, {"per_run", "per_video_second", "per_predict_second"})
-    if not raw:
+    raw = ctx.mapping(value, key, {"per_run", "per_video_second", "per_predict_second", "billed_fps"})
+    if not set(raw) - {"billed_fps"}:
         ctx.fail(key, "needs one of per_run, per_video_second, per_predict_second")
-    return Price(**{k: ctx.number(v, f"{key}.{k}") for k, v in raw.items()})
+    values = {k: ctx.number(v, f"{key}.{k}") for k, v in raw.items()}
+    if "billed_fps" in values and "per_video_second" not in values:
+        ctx.fail(f"{key}.billed_fps", "only applies with per_video_second")
+    return Price(**values)
