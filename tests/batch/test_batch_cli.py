@@ -112,6 +112,15 @@ def test_version_help_and_dry_run(tmp_path):
     assert open_store(store).takes().empty  # the demo store was made, nothing generated
 
 
+def test_the_command_line_loads_without_what_only_serve_needs():
+    """jsonschema's import alone costs about 2 s of CPU; ``workbench batch`` checks must not wait for it."""
+    code = (
+        "import sys, workbench.cli as c; c.build_parser(); print(sorted(set(sys.modules) & {'jsonschema'}))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip() == "[]", run.stderr
+
+
 def test_a_batch_shows_each_take_as_it_goes_and_ctrl_c_stops_cleanly(store_dir, tmp_path):
     """Renders long enough to interrupt; the first "started" line arrives while the batch runs."""
     env = {**os.environ, "WORKBENCH_USER": "ada", "PYTHONUNBUFFERED": "1"}
@@ -159,3 +168,37 @@ def test_every_take_gets_a_line_and_the_summary_names_the_outputs(store_dir, tmp
     assert "pending, " in run.stderr and "failed: Regenerate the starting image first." in run.stderr
     assert "Items: 1 failed, 1 pending" in run.stdout and f"dataset: {out / 'results'}" in run.stdout
     assert not (out / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_after_a_kill_the_next_run_sweeps_half_written_files_and_makes_the_take(store_dir, tmp_path):
+    """kill -9 mid-render leaves a running job and maybe a ``.partial`` file; the next run puts both right."""
+    env = {**os.environ, "WORKBENCH_USER": "ada", "PYTHONUNBUFFERED": "1"}
+    args = ["--asset", "seg-01", "--set", "duration_s=8", "--set", "resolution=1280x720", "--no-report",
+            "--output-dir", str(tmp_path / "out")]  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "batch", "--store", str(store_dir), *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    while line and "started" not in line:
+        line = process.stderr.readline()
+    time.sleep(1.0)  # into the render
+    process.kill()
+    process.wait(timeout=60)
+    process.stderr.close()
+    left = list(store_dir.rglob("*.partial*"))
+    store = open_store(store_dir, user="ada")
+    assert str(JobStatus.RUNNING) in set(store.jobs()["status"])  # what a kill leaves behind
+
+    again = workbench("batch", "--store", str(store_dir), *args)
+    assert again.returncode == 0, again.stderr
+    assert not list((store_dir / "media").rglob("*.partial*")), "a half-written video was left behind"
+    for path in left:  # moved to the trash (a generated video may have cost money), never deleted
+        assert list((store_dir / "trash").rglob(path.name))
+    store = open_store(store_dir, user="ada")
+    jobs = store.jobs()
+    assert str(JobStatus.RUNNING) not in set(jobs["status"])
+    assert str(JobStatus.INTERRUPTED) in set(jobs["status"])
+    assert len(store.takes(asset_id="seg-01")) == 1
