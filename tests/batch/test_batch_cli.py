@@ -112,13 +112,16 @@ def test_version_help_and_dry_run(tmp_path):
     assert open_store(store).takes().empty  # the demo store was made, nothing generated
 
 
-def test_the_command_line_loads_without_what_only_serve_needs():
+def test_finding_a_mistake_does_not_load_what_only_checking_hosted_inputs_needs(store_dir):
     """jsonschema's import alone costs about 2 s of CPU; ``workbench batch`` checks must not wait for it."""
     code = (
-        "import sys, workbench.cli as c; c.build_parser(); print(sorted(set(sys.modules) & {'jsonschema'}))"
+        "import sys, workbench.cli as c\n"
+        f"code = c.main(['batch', '--store', {str(store_dir)!r}, '--set', 'model=nope'])\n"
+        "print(code, sorted(set(sys.modules) & {'jsonschema', 'workbench.serve.predictions'}))"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert run.stdout.strip() == "[]", run.stderr
+    env = {**os.environ, "WORKBENCH_USER": "ada"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert run.stdout.strip() == "2 []", run.stderr
 
 
 def test_a_batch_shows_each_take_as_it_goes_and_ctrl_c_stops_cleanly(store_dir, tmp_path):
