@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from workbench.errors import WorkbenchError
 
@@ -20,8 +21,27 @@ def _demo_init(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line mistakes: ``workbench batch: error: … (see workbench batch --help)``, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("segment-workbench")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        from workbench import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbench", description="Segment Workbench command line.")
+    parser = _Parser(prog="workbench", description="Segment Workbench command line.")
+    parser.add_argument("--version", action="version", version=f"workbench {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="the demo store")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "BackendError",
+    "BatchItemsFailedError",
     "ConflictError",
     "CorruptFileError",
     "DamagedEntryError",
@@ -180,3 +181,7 @@ class JobBusyError(JobError):
 
 class TakeStateError(JobError):
     """A take that was already accepted or rejected (or is not ready) cannot be decided again."""
+
+
+class BatchItemsFailedError(JobError):
+    """Some items of a batch failed (raised at the end of the batch notebook unless failures are allowed)."""

@@ -12,7 +12,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
+# The batch notebook fails at its end when items failed (the demo store's legacy segment does), so nbval cannot
+# run it as it stands; tests/notebooks/test_batch_notebook.py runs it under papermill and checks what it shows.
+NOTEBOOKS = sorted(
+    p for p in (Path(__file__).parents[2] / "notebooks").glob("*.ipynb") if p.name != "batch_regenerate.ipynb"
+)
 
 
 @pytest.fixture
@@ -29,7 +33,7 @@ def sandbox(tmp_path, _demo_template) -> Path:
 def test_every_notebook_passes_nbval(sandbox):
     env = {**os.environ, "WORKBENCH_USER": "ada"}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", "--rootdir", str(sandbox), str(sandbox / "notebooks")],
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", "--rootdir", str(sandbox), *[str(sandbox / "notebooks" / nb.name) for nb in NOTEBOOKS]],
         capture_output=True, text=True, env=env, cwd=sandbox, timeout=900,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-4000:]

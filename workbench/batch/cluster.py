@@ -10,15 +10,45 @@ workers need the ``workbench`` package installed and the store on a shared file 
 from __future__ import annotations
 
 import concurrent.futures
+import socket
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from workbench.errors import WorkbenchError
+from workbench.errors import InvalidSettingError, WorkbenchError
 
-__all__ = ["LOCAL_CLUSTER", "open_executor"]
+__all__ = ["LOCAL_CLUSTER", "check_executor", "open_executor"]
 
 #: ``executor_address`` value that starts a throwaway cluster of local worker processes.
 LOCAL_CLUSTER = "local-cluster"
+
+
+def check_executor(address: str | None, *, timeout_s: float = 1.5) -> None:
+    """Refuse an executor address that is malformed or does not answer, in a second or two (before any work).
+
+    Only a TCP connection is tried (no Dask handshake), so the check stays fast and imports nothing heavy.
+    """
+    if not address or address == LOCAL_CLUSTER:
+        return
+    parsed = urllib.parse.urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parsed.hostname, parsed.port
+    except ValueError:
+        host = port = None
+    if parsed.scheme not in ("tcp", "tls") or not host or not port:
+        raise InvalidSettingError(
+            f"The executor {address!r} is not an address Dask understands. Use {LOCAL_CLUSTER!r}, a scheduler "
+            "such as 'tcp://10.0.0.5:8786', or leave it empty to render on this machine."
+        )
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise WorkbenchError(
+            f"Nothing answers at the Dask scheduler {address!r}. Start the scheduler (dask scheduler), check the "
+            "address, or leave the executor empty to render on this machine.",
+            detail=str(exc) or type(exc).__name__,
+        ) from None
 
 
 @contextmanager

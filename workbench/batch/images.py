@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +44,25 @@ def plan_image_batch(runner: Runner, request: BatchRequest) -> pd.DataFrame:
                 "title": segment["title"],
                 "order": segment["order"],
                 "variant": index,
-                "variant_overrides": json.dumps(variant, sort_keys=True),
-                "overrides": json.dumps(overrides, sort_keys=True),
+                "variant_overrides": dict(variant),
+                "overrides": overrides,
                 "committed_path": segment["starting_image_path"] if segment["has_starting_image"] else None,
                 "has_starting_image": segment["has_starting_image"],
                 "note": None,
                 "error": None,
-                "warnings": "",
+                "error_detail": None,
+                "warnings": [],
             }
             try:
                 spec = preflight_image(runner, segment["lecture_id"], segment["asset_id"], overrides)
             except WorkbenchError as exc:
-                row.update(error=exc.message, will_run=False, item_key=None, done_take_id=None)
+                row.update(
+                    error=exc.message,
+                    error_detail=exc.detail,
+                    will_run=False,
+                    item_key=None,
+                    done_take_id=None,
+                )
                 for name in IMAGE_SETTING_FIELDS:
                     row[name] = row[f"{name}_source"] = None
                 rows.append(row)
@@ -68,7 +76,7 @@ def plan_image_batch(runner: Runner, request: BatchRequest) -> pd.DataFrame:
                 item_key=key,
                 done_take_id=done.get(key),
                 will_run=key not in done,
-                warnings="; ".join(spec.warnings),
+                warnings=list(spec.warnings),
             )
             rows.append(row)
     return pd.DataFrame(rows)
@@ -91,12 +99,15 @@ def check_image(path: Path, settings: ImageSettings, width: int, height: int) ->
 
 
 async def run_image_item(
-    runner: Runner, request: BatchRequest, item: dict[str, Any], *, accept: bool
+    runner: Runner,
+    request: BatchRequest,
+    item: dict[str, Any],
+    *,
+    accept: bool,
+    out: dict[str, Any],
+    tell: Callable[..., None],
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"job_id": None, "take_id": item.get("done_take_id"), "status": None, "detail": None,
-                           "queue_s": None, "generation_s": None, "size_bytes": None, "frame_count": None,
-                           "checks": "", "take_path": None, "backend": None, "provider": None,
-                           "provider_job_id": None, "cost": None}  # fmt: skip
+    """Run one planned image item; ``out`` is the empty outcome row of a video item (the same columns)."""
     store = runner.store
     if item["error"]:
         return {**out, "status": "failed"}
@@ -111,16 +122,17 @@ async def run_image_item(
     submitted = time.perf_counter()
     try:
         handle = regenerate_starting_image(
-            runner, item["lecture_id"], item["asset_id"], json.loads(item["overrides"])
+            runner, item["lecture_id"], item["asset_id"], dict(item["overrides"])
         )
     except WorkbenchError as exc:
-        return {**out, "status": "failed", "error": exc.message, "detail": exc.detail}
+        return {**out, "status": "failed", "error": exc.message, "error_detail": exc.detail}
+    tell("started", 0.0)
     record = await handle.wait()
     out["job_id"] = record.id
     if record.status is not JobStatus.AWAITING_REVIEW:
-        message, _, detail = (record.error or "").partition(" (")
-        return {**out, "status": "failed" if record.status is not JobStatus.CANCELLED else "cancelled",
-                "error": message or str(record.status), "detail": detail.rstrip(")") or None}  # fmt: skip
+        status = "cancelled" if record.status is JobStatus.CANCELLED else "failed"
+        return {**out, "status": status, "error": record.error or str(record.status),
+                "error_detail": record.error_detail}  # fmt: skip
     take = store.image_take(record.take_id or "")
     out.update(_take_columns(take), status="pending")
     out["queue_s"] = round(
@@ -129,7 +141,7 @@ async def run_image_item(
     problems = await asyncio.to_thread(
         check_image, store.media_path(take.path), take.settings, take.width, take.height
     )
-    out["checks"] = "; ".join(problems) if problems else "passed"
+    out["checks"] = problems
     wants = request.policy is ReviewPolicy.ACCEPT_ALL or (
         request.policy is ReviewPolicy.ACCEPT_PASSING and not problems
     )
@@ -139,6 +151,8 @@ async def run_image_item(
             out["status"] = "accepted"
         except WorkbenchError as exc:
             out.update(detail=f"not accepted: {exc.message}")
+    elif problems and request.policy is ReviewPolicy.ACCEPT_PASSING:
+        out["detail"] = f"not accepted: failed its checks ({'; '.join(problems)})"
     return out
 
 
@@ -146,11 +160,12 @@ def _take_columns(take: ImageTake) -> dict[str, Any]:
     return {
         "take_id": take.id,
         "take_path": take.path,
+        "take_created_at": take.created_at,
         "generation_s": take.timings.get("total_s"),
         "size_bytes": take.size_bytes,
         "backend": take.backend,
         "provider": take.provider,
         "provider_job_id": take.provider_job_id,
         "cost": take.cost,
-        "warnings": "; ".join(take.warnings),
+        "warnings": list(take.warnings),
     }

@@ -71,7 +71,7 @@ class BatchRequest:
                 "Give either movie_directions in the overrides or a directions_template, not both."
             )
         if self.directions_template is not None:
-            names = {name for _, name, _, _ in string.Formatter().parse(self.directions_template) if name}
+            names = _template_fields(self.directions_template)
             unknown = names - _TEMPLATE_FIELDS
             if unknown:
                 raise UnknownFieldError(
@@ -88,6 +88,25 @@ class BatchRequest:
                 **{name: segment.get(name, "") for name in _TEMPLATE_FIELDS}
             )
         return merged
+
+
+def _template_fields(template: str) -> set[str]:
+    """The fields a directions template uses; a malformed one is refused in words (tried on sample text)."""
+    example = "{movie_directions}, then slow push-in"
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        if names <= _TEMPLATE_FIELDS:
+            template.format(**dict.fromkeys(_TEMPLATE_FIELDS, "text"))
+    except (ValueError, IndexError, KeyError, AttributeError) as exc:
+        raise InvalidSettingError(
+            f"The directions template {template!r} cannot be used ({exc}). Write fields in braces, e.g. "
+            f"{example!r}; a literal brace is doubled: {{{{ or }}}}."
+        ) from None
+    if "" in names:
+        raise InvalidSettingError(
+            f"The directions template {template!r} has empty braces {{}}. Name the field, e.g. {example!r}."
+        )
+    return names
 
 
 def _policy(value: object) -> ReviewPolicy:

@@ -1,17 +1,19 @@
-"""Running a batch on the job runner: every item on its own, failures isolated, resumable, with progress.
+"""Running a batch on the job runner: every item on its own, failures isolated, resumable, with live updates.
 
 Items of one segment run one after another (the runner allows one active job per segment); segments run in
 parallel up to ``concurrency``. A failing item (a missing starting image, say) fails alone with its human
 message; the others go on. Re-running the same batch skips items that already produced a take.
+
+Cancelling the task that awaits :func:`run_batch` (Ctrl-C in ``workbench batch``) cancels the running renders
+through the runner: their half-written files are removed and their jobs recorded as cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,16 +24,39 @@ from workbench.batch.checks import check_video
 from workbench.batch.plan import plan_batch
 from workbench.batch.request import BatchRequest, ReviewPolicy
 from workbench.domain.clock import next_timestamp
+from workbench.domain.ids import new_id
 from workbench.domain.jobs import JobStatus
 from workbench.errors import WorkbenchError
+from workbench.generation.local.encoder import THROUGHPUT, ThreadingPlan
 from workbench.generation.registry import BackendRegistry
 from workbench.jobs.actions import accept_take, regenerate_video_segment
+from workbench.jobs.events import Event, EventType
+from workbench.jobs.metrics import metrics_columns
 from workbench.jobs.runner import Runner
 from workbench.store import LectureStore
 
-__all__ = ["BatchResult", "run_batch"]
+__all__ = ["BatchResult", "ItemUpdate", "batch_registry", "run_batch"]
 
-ProgressFactory = Callable[[int], Any]
+#: Statuses of a batch item, in the order reports list them.
+ITEM_STATUSES = ("accepted", "pending", "skipped", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class ItemUpdate:
+    """What happened to one item, for live progress: ``state`` is "started", "progress" or "done".
+
+    ``fraction`` is the render's progress (0..1) while it runs; ``row`` the item's result row once done.
+    """
+
+    index: int
+    total: int
+    label: str
+    state: str
+    fraction: float | None = None
+    row: Mapping[str, Any] | None = None
+
+
+UpdateCallback = Callable[[ItemUpdate], None]
 
 
 @dataclass
@@ -39,22 +64,36 @@ class BatchResult:
     """The batch's outcome: one row per (segment, variant) in ``results``."""
 
     results: pd.DataFrame
+    batch_id: str
     started_at: str
     finished_at: str
     wall_s: float
     concurrency: int
     executor: str
+    policy: str = ReviewPolicy.REVIEW.value
+    directions_template: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    #: ``"video"``, or ``"image"`` for a batch of starting images.
+    kind: str = "video"
 
     @property
     def failed(self) -> int:
         return int((self.results["status"] == "failed").sum()) if not self.results.empty else 0
 
-    def to_parquet(self, path: str | Path) -> Path:
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.results.to_parquet(out, index=False)
-        return out
+
+def batch_registry(store_root: str | Path, plan: ThreadingPlan = THROUGHPUT) -> BackendRegistry:
+    """The store's models, with the local model rendering for throughput (several renders at once)."""
+    from workbench.generation.local.backend import LocalCameraBackend
+    from workbench.generation.registry import default_registry
+
+    registry = default_registry(store_root)
+    registry.register(LocalCameraBackend(threading_plan=plan))
+    return registry
+
+
+def item_label(item: Mapping[str, Any]) -> str:
+    """How progress lines and reports name an item: its title (or id) and variant."""
+    return f"{item.get('title') or item['asset_id']} · variant {item['variant']}"
 
 
 async def run_batch(
@@ -64,92 +103,131 @@ async def run_batch(
     concurrency: int = 2,
     executor: concurrent.futures.Executor | None = None,
     registry: BackendRegistry | None = None,
-    progress: ProgressFactory | None = None,
+    on_update: UpdateCallback | None = None,
+    measure: bool = True,
+    batch_id: str | None = None,
 ) -> BatchResult:
-    """Run ``request``; ``progress(total)`` may return a tqdm-like bar (``update(n)``, ``close()``)."""
+    """Run ``request``. ``on_update`` hears each item start, progress and finish (on the event loop).
+
+    ``measure`` adds the take metrics (adherence, motion…) to each row; ``batch_id`` names the batch in the
+    results dataset (a fresh id by default).
+    """
     started, t0 = next_timestamp(), time.perf_counter()
+    batch_id = batch_id or new_id("batch")
     label = f"batch run of {started[:16].replace('T', ' ')} UTC"
+    registry = registry or batch_registry(store.root)
     runner = Runner(store, registry, executor=executor, max_concurrent=concurrency, label=label)
     try:
         plan = plan_batch(runner, request)
-        bar = progress(len(plan)) if progress is not None else None
+        total = len(plan)
         results: dict[int, dict[str, Any]] = {}
         chains: dict[tuple[str, str], list[int]] = {}
         for index, item in plan.iterrows():
             chains.setdefault((item["lecture_id"], item["asset_id"]), []).append(int(index))
 
+        def tell(index: int, state: str, fraction: float | None = None, row: Mapping | None = None) -> None:
+            if on_update is not None:
+                on_update(ItemUpdate(index, total, item_label(plan.loc[index]), state, fraction, row))
+
         async def run_chain(indices: list[int]) -> None:
             accepted = False
             for index in indices:
                 item = plan.loc[index].to_dict()
-                results[index] = await _run_item(runner, request, item, accept=not accepted)
+                results[index] = await _run_item(
+                    runner, request, item, accept=not accepted, measure=measure,
+                    tell=lambda *a, i=index: tell(i, *a),
+                )  # fmt: skip
                 accepted = accepted or results[index]["status"] == "accepted"
-                if bar is not None:
-                    bar.update(1)
+                tell(index, "done", row=results[index])
 
         await asyncio.gather(*(run_chain(indices) for indices in chains.values()))
-        if bar is not None:
-            bar.close()
         await runner.join()
     finally:
         await runner.shutdown()
     rows = [{**plan.loc[i].to_dict(), **results.get(i, {})} for i in plan.index]
-    frame = pd.DataFrame(rows)
-    counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
+    frame = pd.DataFrame(rows, columns=list(plan.columns) + list(_EMPTY_OUTCOME) if not rows else None)
+    counts = frame["status"].value_counts().to_dict() if len(frame) else {}
     return BatchResult(
         results=frame,
+        batch_id=batch_id,
         started_at=started,
         finished_at=next_timestamp(),
         wall_s=time.perf_counter() - t0,
         concurrency=concurrency,
         executor=type(executor).__name__ if executor is not None else "threads",
+        policy=request.policy.value,
+        directions_template=request.directions_template,
         counts={str(k): int(v) for k, v in counts.items()},
+        kind="image" if request.images else "video",
     )
 
 
+_EMPTY_OUTCOME: dict[str, Any] = {
+    "job_id": None, "take_id": None, "status": None, "detail": None, "queue_s": None, "generation_s": None,
+    "size_bytes": None, "frame_count": None, "checks": [], "take_path": None, "take_created_at": None,
+    "backend": None, "provider": None, "provider_job_id": None, "cost": None,
+}  # fmt: skip
+
+
 async def _run_item(
-    runner: Runner, request: BatchRequest, item: dict[str, Any], *, accept: bool
+    runner: Runner,
+    request: BatchRequest,
+    item: dict[str, Any],
+    *,
+    accept: bool,
+    measure: bool,
+    tell: Callable[..., None],
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"job_id": None, "take_id": item.get("done_take_id"), "status": None, "detail": None,
-                           "queue_s": None, "generation_s": None, "size_bytes": None, "frame_count": None,
-                           "checks": "", "take_path": None, "backend": None, "provider": None,
-                           "provider_job_id": None, "cost": None}  # fmt: skip
+    out: dict[str, Any] = {**_EMPTY_OUTCOME, "take_id": item.get("done_take_id"), "checks": []}
     if request.images:
         from workbench.batch.images import run_image_item
 
-        return await run_image_item(runner, request, item, accept=accept)
+        return await run_image_item(runner, request, item, accept=accept, out=out, tell=tell)
     if item["error"]:
         return {**out, "status": "failed"}
     if not item["will_run"]:
         take = runner.store.take(item["done_take_id"])
+        metrics = await asyncio.to_thread(metrics_columns, runner.store, take) if measure else {}
         return {
             **out,
             **_take_columns(take),
+            **metrics,
             "status": "skipped",
             "detail": f"already generated (take {take.id}, {take.status})",
         }
     submitted = time.perf_counter()
     try:
-        handle = regenerate_video_segment(
-            runner, item["lecture_id"], item["asset_id"], json.loads(item["overrides"])
-        )
+        handle = regenerate_video_segment(runner, item["lecture_id"], item["asset_id"], item["overrides"])
     except WorkbenchError as exc:
-        return {**out, "status": "failed", "error": exc.message, "detail": exc.detail}
-    record = await handle.wait()
+        return {**out, "status": "failed", "error": exc.message, "error_detail": exc.detail}
+
+    def on_event(event: Event) -> None:  # queued jobs wait for a free slot: "started" is when one runs
+        if event.type is EventType.JOB_STARTED:
+            tell("started", 0.0)
+        elif event.type is EventType.JOB_PROGRESS and "fraction" in event.payload:
+            tell("progress", float(event.payload["fraction"]))
+
+    subscription = runner.bus.subscribe(on_event, job_id=handle.id)
+    try:
+        record = await handle.wait()
+    finally:
+        subscription.close()
     out["job_id"] = record.id
     if record.status is not JobStatus.AWAITING_REVIEW:
-        message, _, detail = (record.error or "").partition(" (")
-        return {**out, "status": "failed" if record.status is not JobStatus.CANCELLED else "cancelled",
-                "error": message or str(record.status), "detail": detail.rstrip(")") or None}  # fmt: skip
+        status = "cancelled" if record.status is JobStatus.CANCELLED else "failed"
+        return {**out, "status": status, "error": record.error or str(record.status),
+                "error_detail": record.error_detail}  # fmt: skip
     take = runner.store.take(record.take_id)
     out.update(_take_columns(take), status="pending")
-    out["queue_s"] = round(max(0.0, time.perf_counter() - submitted - (take.timings.get("wall_s") or 0.0)), 3)
+    out["queue_s"] = max(0.0, time.perf_counter() - submitted - (take.timings.get("wall_s") or 0.0))
     # A full decode only when it decides an accept; otherwise a demux-only structural check. Off the loop.
     full = request.policy is ReviewPolicy.ACCEPT_PASSING
     problems = await asyncio.to_thread(
         check_video, runner.store.media_path(take.path), take.settings, decode=full
     )
-    out["checks"] = "; ".join(problems) if problems else "passed"
+    out["checks"] = problems
+    if measure:  # off the loop, while other items render
+        out.update(await asyncio.to_thread(metrics_columns, runner.store, take))
     wants = request.policy is ReviewPolicy.ACCEPT_ALL or (
         request.policy is ReviewPolicy.ACCEPT_PASSING and not problems
     )
@@ -159,13 +237,16 @@ async def _run_item(
             out["status"] = "accepted"
         except WorkbenchError as exc:
             out.update(detail=f"not accepted: {exc.message}")
+    elif problems and request.policy is ReviewPolicy.ACCEPT_PASSING:
+        out["detail"] = f"not accepted: failed its checks ({'; '.join(problems)})"
     return out
 
 
-def _take_columns(take) -> dict[str, Any]:
+def _take_columns(take: Any) -> dict[str, Any]:
     return {
         "take_id": take.id,
         "take_path": take.path,
+        "take_created_at": take.created_at,
         "generation_s": take.timings.get("total_s", take.timings.get("wall_s")),
         "size_bytes": take.size_bytes,
         "frame_count": take.frame_count,
@@ -173,5 +254,5 @@ def _take_columns(take) -> dict[str, Any]:
         "provider": take.provider,
         "provider_job_id": take.provider_job_id,
         "cost": take.cost,
-        "warnings": "; ".join(take.warnings),
+        "warnings": list(take.warnings),
     }

@@ -48,11 +48,14 @@ class JobRecord:
     settings: Mapping[str, Any] = field(default_factory=dict)
     provenance: Mapping[str, str] = field(default_factory=dict)
     take_id: str | None = None
+    #: What went wrong, in words for a person; ``error_detail`` holds the technical specifics apart (never
+    #: joined into one string: a message may itself contain parentheses).
     error: str | None = None
     attempts: int = 0
     provider_job_id: str | None = None
     #: The runner that owns the job while it is active (see ``jobs/lease.py``).
     runner: str | None = None
+    error_detail: str | None = None
 
     @property
     def is_active(self) -> bool:

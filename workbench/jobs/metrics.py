@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,6 +34,7 @@ __all__ = [
     "committed_video_measurement",
     "measure_new_take",
     "measure_stored_take",
+    "metrics_columns",
 ]
 
 log = logging.getLogger("workbench.jobs")
@@ -120,6 +121,20 @@ def measure_stored_take(store: LectureStore, take: Take) -> TakeMetrics:
     metrics = _measure(store, take, image_path, regions, committed)()
     store.record_metrics([(take.id, metrics)])
     return metrics
+
+
+def metrics_columns(store: LectureStore, take: Take) -> dict[str, Any]:
+    """``take``'s metrics as the contract's columns (:meth:`TakeMetrics.to_dict`): the store's when it measured
+    the take at the current version (every new take is measured by its job), else measured now and recorded;
+    ``{}`` when that fails (a report says "not measured", the failure is logged)."""
+    stored = store.take_metrics(take.id)
+    if stored is not None and stored.metrics_version >= METRICS_VERSION:
+        return stored.to_dict()
+    try:
+        return measure_stored_take(store, take).to_dict()
+    except Exception as exc:  # a measurement never fails its caller: the take is what matters
+        log.warning("Could not measure take %s: %s", take.id, exc, exc_info=True)
+        return {}
 
 
 def committed_video_measurement(

@@ -497,9 +497,7 @@ class Runner:
         *,
         detail: str | None = None,
     ) -> None:
-        await asyncio.shield(
-            self._save(handle, status=status, error=message if detail is None else f"{message} ({detail})")
-        )
+        await asyncio.shield(self._save(handle, status=status, error=message, error_detail=detail))
         payload = {"detail": detail} if detail else {}
         self._publish(handle, event, message, payload)
 

@@ -72,6 +72,8 @@ JOB_SCHEMA = pa.schema(
         ("job_id", _s), ("revision", _i), ("kind", _s), ("lecture_id", _s), ("asset_id", _s), ("user", _s),
         ("status", _s), ("created_at", _s), ("updated_at", _s), ("overrides_json", _s), ("settings_json", _s),
         ("provenance_json", _s), ("take_id", _s), ("error", _s), ("attempts", _i), ("provider_job_id", _s), ("runner", _s),
+        # added later: files written before it lack the column and read as null
+        added_later("error_detail", _s),
     ]
 )  # fmt: skip
 
@@ -262,6 +264,7 @@ def job_to_row(job: JobRecord, revision: int) -> dict[str, Any]:
         "attempts": job.attempts,
         "provider_job_id": redact_optional(job.provider_job_id),
         "runner": job.runner,
+        "error_detail": redact_optional(job.error_detail),
     }
 
 
@@ -283,6 +286,7 @@ def job_from_row(row: Mapping[str, Any]) -> JobRecord:
         attempts=int(row["attempts"]),
         provider_job_id=_opt(row["provider_job_id"]),
         runner=_opt(row["runner"]),
+        error_detail=_opt(row.get("error_detail")),
     )
 
 

@@ -36,6 +36,9 @@ __all__ = ["ParquetLog", "added_later"]
 
 log = logging.getLogger("workbench.store")
 
+#: Field metadata key of a column added to a schema after files were written: older files read it as null.
+ADDED_LATER = b"workbench.added_later"
+
 _REPLACES_KEY = b"workbench.replaces"
 #: An append that finds more files than this compacts the table, so cold reads stay fast.
 AUTO_COMPACT_FILES = 128

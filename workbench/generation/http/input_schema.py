@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+if TYPE_CHECKING:  # imported where values are checked: its import costs about 2 s of CPU (a URI grammar)
+    import jsonschema
 
 __all__ = [
     "ExtraInput",
@@ -127,6 +128,8 @@ class InputSchema:
             prop = known.get(name)
             if not isinstance(prop, Mapping):
                 continue
+            import jsonschema
+
             error = jsonschema.exceptions.best_match(_validator(prop).iter_errors(value))
             if error is not None:
                 where = ".".join([name, *(str(p) for p in error.absolute_path)])
@@ -159,6 +162,8 @@ class InputSchema:
 
 
 def _validator(schema: Mapping[str, Any]) -> jsonschema.protocols.Validator:
+    import jsonschema
+
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     return cls(schema)
 

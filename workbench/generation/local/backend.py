@@ -30,7 +30,7 @@ from workbench.generation.base import (
 )
 from workbench.generation.local.camera import plan_camera_path
 from workbench.generation.local.directions import describe_directions
-from workbench.generation.local.encoder import quality_for
+from workbench.generation.local.encoder import INTERACTIVE, ThreadingPlan, quality_for
 from workbench.generation.local.render import RenderReport, render_video
 from workbench.generation.local.storyboard import storyboard_png
 
@@ -54,9 +54,13 @@ class LocalCameraBackend:
         ),
     )
 
-    def __init__(self, *, max_workers: int = 1, quality: str = "standard") -> None:
-        """``quality`` is the encoder setting for requests that name none (see ``QUALITIES``)."""
+    def __init__(
+        self, *, max_workers: int = 1, quality: str = "standard", threading_plan: ThreadingPlan = INTERACTIVE
+    ) -> None:
+        """``quality`` is the encoder setting for requests that name none (see ``QUALITIES``); ``threading_plan``
+        how renders share the cores (``THROUGHPUT`` for batches; takes are the same bytes either way)."""
         self.quality = quality_for(quality).name
+        self.threading_plan = threading_plan
         self._max_workers = max_workers
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -141,6 +145,7 @@ class LocalCameraBackend:
             progress=_on_loop(loop, progress) if in_process else None,
             cancel=cancel,
             checked=True,
+            threading_plan=self.threading_plan,
         )
         waiter = asyncio.wrap_future(job)
         waiter.add_done_callback(_retrieve)

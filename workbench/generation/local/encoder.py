@@ -39,7 +39,16 @@ import numpy as np
 
 from workbench.errors import InvalidSettingError
 
-__all__ = ["ENCODER_THREADS", "QUALITIES", "EncoderQuality", "H264Writer", "quality_for"]
+__all__ = [
+    "ENCODER_THREADS",
+    "INTERACTIVE",
+    "QUALITIES",
+    "THROUGHPUT",
+    "EncoderQuality",
+    "H264Writer",
+    "ThreadingPlan",
+    "quality_for",
+]
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,31 @@ _BT709, _RANGE_TV = 1, 1
 _X264_PARAMS = "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv:sync-lookahead=0:mbtree=0"
 #: x264 slice threads per encode (fixed for repeatable output; see the module docstring).
 ENCODER_THREADS = 2
+
+
+@dataclass(frozen=True)
+class ThreadingPlan:
+    """How a render shares the cores: scheduling only, never the bytes it writes.
+
+    x264's thread count is deliberately not part of a plan: slice threads and sequential slices give different
+    bytes even with the same slice layout (measured: ``slices=2`` with 1 thread differs from 2 slice threads in
+    every frame, because x264's look-ahead and slice encoding run differently when threaded), so every render
+    uses :data:`ENCODER_THREADS` and a take is the same whatever the plan or the number of renders at once.
+
+    ``warp_nice`` is the frame-warping thread's priority (Linux nice). One render at a time (interactive) wants
+    it at 19: warping then only fills the gaps x264 leaves, and never delays the encoder. Several renders at
+    once (a batch) want it at 0: each render's warping then gets its share beside the other renders' encoders,
+    instead of starving until every encoder on the machine waits for frames.
+    """
+
+    name: str
+    warp_nice: int
+
+
+#: One render at a time, as soon as possible (the review workbench).
+INTERACTIVE = ThreadingPlan("interactive", warp_nice=19)
+#: Several renders at once, as many per minute as possible (batches).
+THROUGHPUT = ThreadingPlan("throughput", warp_nice=0)
 
 
 def quality_for(name: str | EncoderQuality) -> EncoderQuality:

@@ -36,7 +36,13 @@ from workbench.errors import GenerationCancelledError, GenerationError
 from workbench.generation.base import Progress, ProgressCallback
 from workbench.generation.local.camera import CameraPath, CameraPose, plan_camera_path, shutter_poses
 from workbench.generation.local.directions import describe_directions
-from workbench.generation.local.encoder import EncoderQuality, H264Writer, quality_for
+from workbench.generation.local.encoder import (
+    INTERACTIVE,
+    EncoderQuality,
+    H264Writer,
+    ThreadingPlan,
+    quality_for,
+)
 from workbench.generation.local.frames import FrameSources, draw_frame, new_i420_buffer, warp_frame
 from workbench.generation.local.plan import CameraPlan, EffectKind
 from workbench.generation.local.source import SourcePlanes, load_starting_image
@@ -52,8 +58,9 @@ QUEUE_FRAMES = 8
 FOCUS_BLUR = 0.006
 #: Sub-frames averaged for a whip pan's motion blur.
 SHUTTER_SAMPLES = 7
-#: The warping thread's nice value (Linux): it gets only the CPU time x264 leaves idle.
-WARP_NICE = 19
+#: The warping thread's nice value (Linux) for one render at a time: it gets only the CPU time x264 leaves
+#: idle. A batch's renders use their threading plan's (see ``ThreadingPlan``).
+WARP_NICE = INTERACTIVE.warp_nice
 _POLL_S = 0.05
 # A pooled buffer is free when only the caller holds it: its local name plus getrefcount's argument.
 _UNSHARED_REFS = 2
@@ -102,6 +109,7 @@ def render_video(
     progress: ProgressCallback | None = None,
     cancel: CancelFlag | None = None,
     checked: bool = False,
+    threading_plan: ThreadingPlan = INTERACTIVE,
 ) -> RenderReport:
     """Render ``settings.movie_directions`` over the starting image into ``output_path`` (an MP4).
 
@@ -109,6 +117,7 @@ def render_video(
     for a missing or corrupt image, :class:`GenerationCancelledError` once ``cancel`` is set. ``progress``
     is called from this thread. Nothing is left at ``output_path`` unless it returns. ``checked``: the
     caller validated ``settings`` already (a backend running a job), so they are not validated again.
+    ``threading_plan`` changes how the render shares the cores, never its bytes.
     """
     started = time.perf_counter()
     if not checked:
@@ -136,7 +145,7 @@ def render_video(
 
     partial = partial_path_for(output_path)
     try:
-        stats = _render_frames(path, source, partial, encoder_quality, progress, cancel)
+        stats = _render_frames(path, source, partial, encoder_quality, progress, cancel, threading_plan)
         _check(cancel)
         os.replace(partial, output_path)
     except BaseException:
@@ -206,12 +215,13 @@ def _render_frames(
     quality: EncoderQuality,
     progress: ProgressCallback | None,
     cancel: CancelFlag | None,
+    plan: ThreadingPlan = INTERACTIVE,
 ) -> dict[str, float]:
     """Warp in a producer thread, encode here; the producer is always stopped and joined before returning."""
     frames: Frames = queue.Queue(maxsize=QUEUE_FRAMES)
     stop = threading.Event()
     pool = _BufferPool(*path.output_size)
-    producer = _FrameProducer(path.poses, source, pool, frames, stop, cancel)
+    producer = _FrameProducer(path.poses, source, pool, frames, stop, cancel, nice=plan.warp_nice)
     with _OPENCV_THREADS.single():
         producer.start()
         try:
@@ -282,14 +292,17 @@ class _FrameProducer(threading.Thread):
         frames: Frames,
         stop: threading.Event,
         cancel: CancelFlag | None,
+        *,
+        nice: int = WARP_NICE,
     ) -> None:
         super().__init__(name="local-camera-frames", daemon=True)
+        self.nice = nice
         self.poses, self.source, self.pool = poses, source, pool
         self.frames, self.stop, self.cancel = frames, stop, cancel
         self.busy_s = 0.0
 
     def run(self) -> None:
-        _lower_priority()
+        _lower_priority(self.nice)
         try:
             previous: tuple[CameraPose, np.ndarray] | None = None
             for index, pose in enumerate(self.poses):
@@ -382,11 +395,11 @@ class _OpenCvThreads:
 _OPENCV_THREADS = _OpenCvThreads()
 
 
-def _lower_priority() -> None:
-    """Give the calling thread the lowest CPU priority (Linux, where nice is per thread; elsewhere a no-op)."""
-    if sys.platform.startswith("linux"):
+def _lower_priority(nice: int = WARP_NICE) -> None:
+    """Give the calling thread the ``nice`` CPU priority (Linux, where nice is per thread; elsewhere a no-op)."""
+    if nice and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WARP_NICE)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 def _drain(frames: Frames) -> None:
