@@ -94,6 +94,12 @@ class BatchReport:
         return str(self.results["batch_id"].iloc[0])
 
     @property
+    def images(self) -> bool:
+        """A batch of starting images: camera metrics do not apply, the pictures are compared instead."""
+        kinds = self.results["kind"] if "kind" in self.results else pd.Series(dtype=object)
+        return bool(len(kinds)) and bool((kinds == "image").all())
+
+    @property
     def failed(self) -> int:
         return int(self.results["status"].isin(["failed", "cancelled"]).sum())
 
@@ -106,7 +112,8 @@ class BatchReport:
         outcome = ", ".join(f"{int(counts[s])} {s}" for s in ("accepted", "pending", "skipped", "failed",
                                                                "cancelled") if counts.get(s))  # fmt: skip
         segments = frame[["lecture_id", "asset_id"]].drop_duplicates().shape[0]
-        lines = [f"**{len(frame)} items over {segments} segments:** {outcome}."]
+        items = f"{len(frame)} item{'s' if len(frame) != 1 else ''}"
+        lines = [f"**{items} over {segments} segment{'s' if segments != 1 else ''}:** {outcome}."]
         for column, word in _GROUPINGS.items():
             board = leaderboard(frame, column)
             best = best_group(board, column)
@@ -121,7 +128,12 @@ class BatchReport:
                 f"**Best {word}:** {best[column]} — {best['passed']} of {best['items']} passed, adherence "
                 f"{share(best['adherence'])}, median generation {seconds(best['median generation (s)'])}."
             )
-        if not metrics_measured(frame):
+        if self.images:
+            lines.append(
+                "A batch of **starting images**: each is checked (it decodes, at the size asked for); the camera "
+                "metrics (adherence, motion…) are for videos. Compare the pictures below."
+            )
+        elif not metrics_measured(frame):
             lines.append("Take metrics (adherence, motion, sharpness…) were **not measured** for this batch.")
         identical = int(frame["identical_to_variant"].notna().sum())
         if identical:

@@ -1,4 +1,4 @@
-"""Per segment, one row: the committed video and every variant, playable, with full directions (changes marked),
+"""Per segment, one row: the committed video (or starting image) and every variant, playable, with full directions (changes marked),
 the settings that differ from the committed ones, the outcome and the metrics. Plain HTML and CSS (no script)."""
 
 from __future__ import annotations
@@ -126,10 +126,28 @@ def _variant_card(row: Mapping[str, Any], url: tuple[str | None, str | None]) ->
         if not is_missing(row.get("error_detail")):
             body.append(f'<div class="wb-detail">{html.escape(str(row["error_detail"]))}</div>')
         body.append("</div>")
+    elif isinstance(prompt, str):
+        body.append(_image_facts(row))
     else:
         body.append(_metrics(row))
-    missing = "failed: no video" if status == "failed" else "no video"
+    what = "image" if isinstance(prompt, str) else "video"
+    missing = f"failed: no {what}" if status == "failed" else f"no {what}"
     return f'<figure class="wb-card">{_video(url, missing)}<figcaption>{"".join(body)}</figcaption></figure>'
+
+
+def _image_facts(row: Mapping[str, Any]) -> str:
+    """What a new starting image is: its size, how long it took, the file, its checks (no camera metrics)."""
+    checks = row.get("checks")
+    pairs = [
+        ("size", str(row.get("size") or NONE)),
+        ("generation", seconds(row.get("generation_s"))),
+        ("file", size(row.get("size_bytes"))),
+        ("checks", "passed" if row.get("checks_passed") is True else ("; ".join(checks) if checks is not None and len(checks) else NONE)),
+    ]  # fmt: skip
+    if not is_missing(row.get("cost")):
+        pairs.append(("cost", f"{float(row['cost']):.3f}"))
+    cells = "".join(f"<span>{html.escape(k)}</span><span>{html.escape(v)}</span>" for k, v in pairs)
+    return f'<div class="wb-metrics">{cells}</div>'
 
 
 def _metrics(row: Mapping[str, Any]) -> str:
