@@ -14,7 +14,7 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from workbench.batch.plan import item_key, select_segments
-from workbench.batch.request import BatchRequest, ReviewPolicy
+from workbench.batch.request import BatchRequest, apply_policy
 from workbench.domain.image_settings import IMAGE_SETTING_FIELDS
 from workbench.domain.jobs import JobStatus
 from workbench.domain.models import ImageSettings, ImageTake
@@ -142,17 +142,9 @@ async def run_image_item(
         check_image, store.media_path(take.path), take.settings, take.width, take.height
     )
     out["checks"] = problems
-    wants = request.policy is ReviewPolicy.ACCEPT_ALL or (
-        request.policy is ReviewPolicy.ACCEPT_PASSING and not problems
+    await apply_policy(
+        request.policy, problems, out, accept=accept, accept_take=lambda: accept_image_take(runner, take.id)
     )
-    if accept and wants:
-        try:
-            await accept_image_take(runner, take.id)
-            out["status"] = "accepted"
-        except WorkbenchError as exc:
-            out.update(detail=f"not accepted: {exc.message}")
-    elif problems and request.policy is ReviewPolicy.ACCEPT_PASSING:
-        out["detail"] = f"not accepted: failed its checks ({'; '.join(problems)})"
     return out
 
 

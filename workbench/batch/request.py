@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from workbench.domain.image_settings import IMAGE_SETTING_FIELDS, ImageOverrides
 from workbench.domain.settings import SETTING_FIELDS, VideoOverrides
-from workbench.errors import InvalidSettingError, UnknownFieldError
+from workbench.errors import InvalidSettingError, UnknownFieldError, WorkbenchError
 
-__all__ = ["BatchRequest", "ReviewPolicy"]
+__all__ = ["BatchRequest", "ReviewPolicy", "apply_policy"]
 
 
 class ReviewPolicy(StrEnum):
@@ -116,3 +116,24 @@ def _policy(value: object) -> ReviewPolicy:
         raise InvalidSettingError(
             f"Unknown review policy {value!r}. Use one of: {', '.join(p.value for p in ReviewPolicy)}."
         ) from None
+
+
+async def apply_policy(
+    policy: ReviewPolicy,
+    problems: Sequence[str],
+    out: dict[str, Any],
+    *,
+    accept: bool,
+    accept_take: Callable[[], Awaitable[object]],
+) -> None:
+    """Accept a checked take when the policy says so (``accept`` False: another variant of its segment was
+    accepted already); the outcome goes into the row ``out`` (``status``, or ``detail`` saying why not)."""
+    wants = policy is ReviewPolicy.ACCEPT_ALL or (policy is ReviewPolicy.ACCEPT_PASSING and not problems)
+    if accept and wants:
+        try:
+            await accept_take()
+            out["status"] = "accepted"
+        except WorkbenchError as exc:
+            out.update(detail=f"not accepted: {exc.message}")
+    elif problems and policy is ReviewPolicy.ACCEPT_PASSING:
+        out["detail"] = f"not accepted: failed its checks ({'; '.join(problems)})"

@@ -22,7 +22,7 @@ import pandas as pd
 
 from workbench.batch.checks import check_video
 from workbench.batch.plan import plan_batch
-from workbench.batch.request import BatchRequest, ReviewPolicy
+from workbench.batch.request import BatchRequest, ReviewPolicy, apply_policy
 from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
 from workbench.domain.jobs import JobStatus
@@ -228,17 +228,9 @@ async def _run_item(
     out["checks"] = problems
     if measure:  # off the loop, while other items render
         out.update(await asyncio.to_thread(metrics_columns, runner.store, take))
-    wants = request.policy is ReviewPolicy.ACCEPT_ALL or (
-        request.policy is ReviewPolicy.ACCEPT_PASSING and not problems
+    await apply_policy(
+        request.policy, problems, out, accept=accept, accept_take=lambda: accept_take(runner, take.id)
     )
-    if accept and wants:
-        try:
-            await accept_take(runner, take.id)
-            out["status"] = "accepted"
-        except WorkbenchError as exc:
-            out.update(detail=f"not accepted: {exc.message}")
-    elif problems and request.policy is ReviewPolicy.ACCEPT_PASSING:
-        out["detail"] = f"not accepted: failed its checks ({'; '.join(problems)})"
     return out
 
 
