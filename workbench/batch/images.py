@@ -15,9 +15,10 @@ from PIL import Image, UnidentifiedImageError
 
 from workbench.batch.plan import item_key, select_segments
 from workbench.batch.request import BatchRequest, apply_policy
+from workbench.batch.run import job_failed, take_columns
 from workbench.domain.image_settings import IMAGE_SETTING_FIELDS
 from workbench.domain.jobs import JobStatus
-from workbench.domain.models import ImageSettings, ImageTake
+from workbench.domain.models import ImageSettings
 from workbench.errors import WorkbenchError
 from workbench.jobs.image_actions import accept_image_take, preflight_image, regenerate_starting_image
 from workbench.jobs.runner import Runner
@@ -115,7 +116,7 @@ async def run_image_item(
         take = store.image_take(item["done_take_id"])
         return {
             **out,
-            **_take_columns(take),
+            **take_columns(take),
             "status": "skipped",
             "detail": f"already generated (take {take.id}, {take.status})",
         }
@@ -130,11 +131,9 @@ async def run_image_item(
     record = await handle.wait()
     out["job_id"] = record.id
     if record.status is not JobStatus.AWAITING_REVIEW:
-        status = "cancelled" if record.status is JobStatus.CANCELLED else "failed"
-        return {**out, "status": status, "error": record.error or str(record.status),
-                "error_detail": record.error_detail}  # fmt: skip
+        return job_failed(record, out)
     take = store.image_take(record.take_id or "")
-    out.update(_take_columns(take), status="pending")
+    out.update(take_columns(take), status="pending")
     out["queue_s"] = round(
         max(0.0, time.perf_counter() - submitted - (take.timings.get("total_s") or 0.0)), 3
     )
@@ -146,18 +145,3 @@ async def run_image_item(
         request.policy, problems, out, accept=accept, accept_take=lambda: accept_image_take(runner, take.id)
     )
     return out
-
-
-def _take_columns(take: ImageTake) -> dict[str, Any]:
-    return {
-        "take_id": take.id,
-        "take_path": take.path,
-        "take_created_at": take.created_at,
-        "generation_s": take.timings.get("total_s"),
-        "size_bytes": take.size_bytes,
-        "backend": take.backend,
-        "provider": take.provider,
-        "provider_job_id": take.provider_job_id,
-        "cost": take.cost,
-        "warnings": list(take.warnings),
-    }

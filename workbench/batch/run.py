@@ -25,7 +25,8 @@ from workbench.batch.plan import plan_batch
 from workbench.batch.request import BatchRequest, ReviewPolicy, apply_policy
 from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
-from workbench.domain.jobs import JobStatus
+from workbench.domain.jobs import JobRecord, JobStatus
+from workbench.domain.models import ImageTake, Take
 from workbench.errors import WorkbenchError
 from workbench.generation.local.encoder import THROUGHPUT, ThreadingPlan
 from workbench.generation.registry import BackendRegistry
@@ -190,7 +191,7 @@ async def _run_item(
         metrics = await asyncio.to_thread(metrics_columns, runner.store, take) if measure else {}
         return {
             **out,
-            **_take_columns(take),
+            **take_columns(take),
             **metrics,
             "status": "skipped",
             "detail": f"already generated (take {take.id}, {take.status})",
@@ -214,11 +215,9 @@ async def _run_item(
         subscription.close()
     out["job_id"] = record.id
     if record.status is not JobStatus.AWAITING_REVIEW:
-        status = "cancelled" if record.status is JobStatus.CANCELLED else "failed"
-        return {**out, "status": status, "error": record.error or str(record.status),
-                "error_detail": record.error_detail}  # fmt: skip
+        return job_failed(record, out)
     take = runner.store.take(record.take_id)
-    out.update(_take_columns(take), status="pending")
+    out.update(take_columns(take), status="pending")
     out["queue_s"] = max(0.0, time.perf_counter() - submitted - (take.timings.get("wall_s") or 0.0))
     # A full decode only when it decides an accept; otherwise a demux-only structural check. Off the loop.
     full = request.policy is ReviewPolicy.ACCEPT_PASSING
@@ -234,17 +233,25 @@ async def _run_item(
     return out
 
 
-def _take_columns(take: Any) -> dict[str, Any]:
+def take_columns(take: Take | ImageTake) -> dict[str, Any]:
+    """A stored take's part of its item's row (a video take or a starting-image take)."""
     return {
         "take_id": take.id,
         "take_path": take.path,
         "take_created_at": take.created_at,
         "generation_s": take.timings.get("total_s", take.timings.get("wall_s")),
         "size_bytes": take.size_bytes,
-        "frame_count": take.frame_count,
+        "frame_count": getattr(take, "frame_count", None),
         "backend": take.backend,
         "provider": take.provider,
         "provider_job_id": take.provider_job_id,
         "cost": take.cost,
         "warnings": list(take.warnings),
     }
+
+
+def job_failed(record: JobRecord, out: dict[str, Any]) -> dict[str, Any]:
+    """The row of an item whose job ended without a take: failed or cancelled, message and detail apart."""
+    status = "cancelled" if record.status is JobStatus.CANCELLED else "failed"
+    return {**out, "status": status, "error": record.error or str(record.status),
+            "error_detail": record.error_detail}  # fmt: skip
