@@ -22,6 +22,7 @@ from workbench import (
     open_store,
     regenerate_video_segment,
 )
+from workbench.analysis.live_metrics import LiveMeasurement
 from workbench.domain.jobs import JobStatus
 from workbench.domain.metrics import METRICS_VERSION
 from workbench.domain.models import TakeStatus
@@ -36,7 +37,17 @@ async def _regenerate(runner, directions: str):
     return handle
 
 
-async def test_each_take_is_measured_before_its_preview_is_announced(runner, events) -> None:
+@pytest.fixture
+def measured_after_rendering(monkeypatch):
+    """As with a model that does not encode its own video: the take is measured from its file afterwards."""
+    monkeypatch.setattr(LiveMeasurement, "begin", lambda self, extradata, nice: None)
+
+
+async def test_each_take_is_measured_before_its_preview_is_announced(runner, events, monkeypatch) -> None:
+    def not_again(*_args, **_kwargs):
+        raise AssertionError("the local model's take was measured while it rendered: not from its file again")
+
+    monkeypatch.setattr(job_metrics, "measure_take", not_again)
     seen_at_preview = []
     runner.bus.subscribe(
         lambda e: (
@@ -52,8 +63,9 @@ async def test_each_take_is_measured_before_its_preview_is_announced(runner, eve
     assert metrics.decoded_frames == 12 and metrics.adherence == 1.0
     assert metrics.similarity_ssim is None  # the segment had no committed video yet
     assert metrics.metrics_version == METRICS_VERSION and metrics.metrics_s > 0
-    progress = [e.message for e in events if e.type is EventType.JOB_PROGRESS]
-    assert any(m.startswith("Measuring the take") for m in progress)
+    assert not [
+        e for e in events if e.type is EventType.JOB_PROGRESS and "could not be measured" in e.message
+    ]
     row = runner.store.takes(asset_id="seg-1").iloc[-1]
     assert set(METRICS_COLUMNS) <= set(row.index)
     assert row["content_hash"] == metrics.content_hash and row["adherence"] == 1.0
@@ -67,6 +79,18 @@ async def test_each_take_is_measured_before_its_preview_is_announced(runner, eve
     assert other.adherence == 1.0
 
 
+@pytest.mark.usefixtures("measured_after_rendering")
+async def test_a_take_not_measured_while_rendering_is_measured_from_its_file(runner, events) -> None:
+    handle = await _regenerate(runner, "pan left then zoom in")
+    metrics = runner.store.take_metrics(handle.take_id)
+    assert metrics is not None and metrics.decoded_frames == 12 and metrics.adherence == 1.0
+    progress = [e.message for e in events if e.type is EventType.JOB_PROGRESS]
+    assert any(m.startswith("Measuring the take") for m in progress)
+    order = [e.type for e in events if e.type is EventType.VIDEO_PREVIEW or e.message.startswith("Measuring")]
+    assert order == [EventType.JOB_PROGRESS, EventType.VIDEO_PREVIEW]
+
+
+@pytest.mark.usefixtures("measured_after_rendering")
 async def test_a_measurement_that_fails_leaves_the_take_and_says_so(runner, events, monkeypatch) -> None:
     def broken(*_args, **_kwargs):
         raise RuntimeError("decoder exploded")
@@ -81,6 +105,7 @@ async def test_a_measurement_that_fails_leaves_the_take_and_says_so(runner, even
     assert [e.type for e in events if e.job_id == handle.id][-1] is EventType.VIDEO_PREVIEW
 
 
+@pytest.mark.usefixtures("measured_after_rendering")
 async def test_a_stored_take_being_measured_cannot_be_cancelled(runner, monkeypatch) -> None:
     """Once the take is stored there is nothing left to cancel: cancelling then would drop a paid preview."""
     started, release = threading.Event(), threading.Event()

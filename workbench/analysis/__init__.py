@@ -3,6 +3,8 @@
 - :func:`measure_camera` registers each frame on the starting image and reads the camera's pose per frame.
 - :func:`score_adherence` matches what the directions ask (:func:`expected_from_directions`) with that track,
   move by move, in order: the local model's motion-truth check, and a take metric for any model.
+- :func:`~workbench.analysis.take_metrics.measure_take` measures a take's file;
+  :class:`~workbench.analysis.live_metrics.LiveMeasurement` measures it while the local model encodes it.
 """
 
 from workbench.analysis.adherence import Adherence, MoveEvidence, score_adherence

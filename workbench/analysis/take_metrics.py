@@ -10,6 +10,9 @@ pixels) and keeps up to ``MAX_SAMPLES`` evenly spaced frames at ``METRICS_WIDTH`
 - sharpness compares each frame's detail with the starting image seen through the same registration;
 - similarity is the mean SSIM against the committed video's frames at the same times.
 
+The frames come from the file or, while the local model encodes the take, from its packets
+(:class:`PacketFeed`, :mod:`workbench.analysis.live_metrics`): the same bytes, the same numbers.
+
 Sampling is what keeps the cost to a fraction of a render (``benchmarks/metrics_bench.py``): registration
 and adherence grow with the samples, not with the length of the clip. Everything here is a plain function of
 files and arguments that pickle, so a process pool or a Dask worker can run it.
@@ -23,8 +26,9 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +48,7 @@ __all__ = [
     "MAX_SAMPLES",
     "METRICS_WIDTH",
     "DecodedVideo",
+    "PacketFeed",
     "content_hash",
     "decode_for_metrics",
     "forget_references",
@@ -118,66 +123,132 @@ def decode_for_metrics(
     on_sample: Callable[[np.ndarray], None] | None = None,
 ) -> DecodedVideo:
     """Decode every frame of ``path``; keep grey samples ``width`` wide, evenly spaced (at most
-    ``max_samples``; each also handed to ``on_sample`` as soon as it is decoded), or, with ``at_times``, the frame on screen at each of those times (``samples`` then
-    lines up with ``at_times``; ``None`` past the video's end), to compare two videos at the same moments.
+    ``max_samples``; each also handed to ``on_sample`` as soon as it is decoded), or, with ``at_times``, the
+    frame on screen at each of those times (``samples`` then lines up with ``at_times``; ``None`` past the
+    video's end), to compare two videos at the same moments.
 
     Raises :class:`av.error.FFmpegError` (or ``ValueError`` for a file without video) when it does not decode.
     """
-    out = DecodedVideo()
-    wanted = list(at_times) if at_times is not None else []
-    aligned: list[np.ndarray | None] = [None] * len(wanted)
-    next_wanted = 0
     with av.open(str(path)) as container:
         if not container.streams.video:
             raise ValueError("the file has no video stream")
         stream = container.streams.video[0]
+        # one decoding thread: measuring runs beside other work (a render, the other video), and FFmpeg's
+        # slice threads cost a third more CPU here for the same frames (measured on a 720p take)
+        stream.codec_context.thread_count = 1
         rate = stream.average_rate or stream.guessed_rate
-        out.fps = float(rate) if rate else 0.0
+        fps = float(rate) if rate else 0.0
         estimate = stream.frames or (
-            round(float(stream.duration * stream.time_base) * out.fps) if stream.duration and out.fps else 0
+            round(float(stream.duration * stream.time_base) * fps) if stream.duration and fps else 0
         )
-        out.stride = max(1, math.ceil(estimate / max_samples)) if estimate else 1
-        previous_grid: np.ndarray | None = None
-        previous_luma: np.ndarray | None = None
-        last_time = 0.0
-        for index, frame in enumerate(container.decode(stream)):
-            luma = _luma(frame)
-            step = max(1, luma.shape[1] // GRID_WIDTH)
-            grid = np.ascontiguousarray(luma[::step, ::step])
-            if float(grid.mean()) < BLACK_LUMA and float(grid.std()) < BLACK_SPREAD:
-                out.black += 1
-            same_size = previous_grid is not None and previous_grid.shape == grid.shape
-            if same_size and int(cv2.absdiff(previous_grid, grid).max()) <= FROZEN_DIFF:
-                out.frozen_pairs += 1
-            previous_grid = grid
-            t = float(frame.time) if frame.time is not None else (index / out.fps if out.fps else 0.0)
-            last_time = t
-            out.frames += 1
-            if at_times is not None:
-                # what is on screen at a wanted time is the last frame that started at or before it
-                while next_wanted < len(wanted) and wanted[next_wanted] < t - 1e-6:
-                    if previous_luma is not None:
-                        aligned[next_wanted] = _small(previous_luma, width)
-                    next_wanted += 1
-                previous_luma = luma
-            elif index % out.stride == 0:
-                out.samples.append(_small(luma, width))
-                out.times.append(t)
-                if on_sample is not None:
-                    on_sample(out.samples[-1])
-                elif len(out.samples) > 2 * max_samples:  # the estimate was short: thin to every other
-                    out.samples, out.times = out.samples[::2], out.times[::2]
-                    out.stride *= 2
-        end = last_time + (1 / out.fps if out.fps else 0.0)
-        while next_wanted < len(wanted) and previous_luma is not None and wanted[next_wanted] < end - 1e-6:
-            aligned[next_wanted] = _small(previous_luma, width)
-            next_wanted += 1
+        return _tally(
+            container.decode(stream), fps, estimate, width=width, max_samples=max_samples, at_times=at_times,
+            on_sample=on_sample,
+        )  # fmt: skip
+
+
+def _tally(
+    frames: Iterable[av.VideoFrame],
+    fps: float,
+    estimate: int,
+    *,
+    width: int,
+    max_samples: int,
+    at_times: Sequence[float] | None,
+    on_sample: Callable[[np.ndarray], None] | None,
+) -> DecodedVideo:
+    """The one pass over decoded frames behind :func:`decode_for_metrics` (frames from a file or, while a
+    video is being encoded, from its packets: :class:`PacketFeed`)."""
+    out = DecodedVideo(fps=fps)
+    wanted = list(at_times) if at_times is not None else []
+    aligned: list[np.ndarray | None] = [None] * len(wanted)
+    next_wanted = 0
+    out.stride = max(1, math.ceil(estimate / max_samples)) if estimate else 1
+    previous_grid: np.ndarray | None = None
+    previous_luma: np.ndarray | None = None
+    last_time = 0.0
+    for index, frame in enumerate(frames):
+        luma = _luma(frame)
+        step = max(1, luma.shape[1] // GRID_WIDTH)
+        grid = np.ascontiguousarray(luma[::step, ::step])
+        if float(grid.mean()) < BLACK_LUMA and float(grid.std()) < BLACK_SPREAD:
+            out.black += 1
+        same_size = previous_grid is not None and previous_grid.shape == grid.shape
+        if same_size and int(cv2.absdiff(previous_grid, grid).max()) <= FROZEN_DIFF:
+            out.frozen_pairs += 1
+        previous_grid = grid
+        t = float(frame.time) if frame.time is not None else (index / out.fps if out.fps else 0.0)
+        last_time = t
+        out.frames += 1
+        if at_times is not None:
+            # what is on screen at a wanted time is the last frame that started at or before it
+            while next_wanted < len(wanted) and wanted[next_wanted] < t - 1e-6:
+                if previous_luma is not None:
+                    aligned[next_wanted] = _small(previous_luma, width)
+                next_wanted += 1
+            previous_luma = luma
+        elif index % out.stride == 0:
+            out.samples.append(_small(luma, width))
+            out.times.append(t)
+            if on_sample is not None:
+                on_sample(out.samples[-1])
+            elif len(out.samples) > 2 * max_samples:  # the estimate was short: thin to every other
+                out.samples, out.times = out.samples[::2], out.times[::2]
+                out.stride *= 2
+    end = last_time + (1 / out.fps if out.fps else 0.0)
+    while next_wanted < len(wanted) and previous_luma is not None and wanted[next_wanted] < end - 1e-6:
+        aligned[next_wanted] = _small(previous_luma, width)
+        next_wanted += 1
     if out.frames == 0:
         raise ValueError("the video has no frames")
     out.duration_s = out.frames / out.fps if out.fps else last_time
     if at_times is not None:
         out.samples, out.times = aligned, list(wanted)  # type: ignore[assignment]
     return out
+
+
+class PacketFeed:
+    """An H.264 stream handed over packet by packet while it is being encoded, decoded as it arrives.
+
+    The packets are the bytes the muxer writes to the file, so the frames are the ones a later decode of the
+    file gives (bit-exact; tested): a take can be measured while it renders instead of after.
+    :meth:`put` never blocks the encoder; :meth:`close` ends the stream, :meth:`abort` abandons it.
+    """
+
+    def __init__(self, fps: float, frame_count: int, extradata: bytes | None) -> None:
+        self.fps, self.frame_count = fps, frame_count
+        self._extradata = extradata
+        self._queue: queue.SimpleQueue[tuple[bytes, int | None, int | None] | bool] = queue.SimpleQueue()
+
+    def put(self, data: bytes, pts: int | None, dts: int | None) -> None:
+        self._queue.put((data, pts, dts))
+
+    def close(self) -> None:
+        self._queue.put(True)
+
+    def abort(self) -> None:
+        self._queue.put(False)
+
+    def frames(self) -> Iterator[av.VideoFrame]:
+        """The decoded frames, in display order; raises ``RuntimeError`` when the stream was abandoned."""
+        decoder = av.CodecContext.create("h264", "r")
+        if self._extradata:
+            decoder.extradata = self._extradata
+        decoder.thread_count = 1
+        time_base = Fraction(1, round(self.fps)) if self.fps else Fraction(1, 1)
+        while True:
+            item = self._queue.get()
+            if item is False:
+                raise RuntimeError("the video being measured was abandoned")
+            if item is True:
+                for frame in decoder.decode(None):
+                    frame.time_base = time_base  # flushed frames came with no packet to time them by
+                    yield frame
+                return
+            data, pts, dts = item
+            packet = av.Packet(data)
+            packet.pts, packet.dts, packet.time_base = pts, dts, time_base
+            yield from decoder.decode(packet)
 
 
 #: Committed videos' samples, kept for the next take measured against the same file (variants, a series of
@@ -222,6 +293,10 @@ def sample_plan(path: str | Path, max_samples: int = MAX_SAMPLES) -> tuple[float
         estimate = stream.frames or (
             round(float(stream.duration * stream.time_base) * fps) if stream.duration and fps else 0
         )
+    return _plan(fps, estimate, max_samples)
+
+
+def _plan(fps: float, estimate: int, max_samples: int = MAX_SAMPLES) -> tuple[float, int, list[float]]:
     stride = max(1, math.ceil(estimate / max_samples)) if estimate else 1
     times = [i * stride / fps for i in range(math.ceil(estimate / stride))] if fps and estimate else []
     return fps, stride, times
@@ -429,31 +504,39 @@ def measure_take(
     seed: int = 0,
     regions: Mapping[str, Box] | None = None,
     committed: str | Path | None = None,
+    feed: PacketFeed | None = None,
 ) -> TakeMetrics:
     """Measure one take's video (see the module docstring). ``committed`` is the segment's committed video,
     for similarity (``None``: no similarity). Raises when the video does not decode at all.
 
     Three things overlap (FFmpeg and OpenCV release the GIL): the take decodes in one thread while its
-    samples are registered as they come, and the committed video decodes in another.
+    samples are registered as they come, and the committed video decodes in another. With ``feed`` the
+    frames come from the packets of the video while it is encoded (:class:`LiveMeasurement`); ``video`` is
+    then only read (hashed) once the feed is closed, when the file is complete.
     """
     started = time.perf_counter()
-    _fps, _stride, planned = sample_plan(video)
+    if feed is not None:
+        _fps, _stride, planned = _plan(feed.fps, feed.frame_count)
+    else:
+        _fps, _stride, planned = sample_plan(video)
     expected, plan = expected_from_directions(directions, regions or {}, seed=seed)
     # picture effects (text lines, focus) are judged on small details: register larger samples for them
     effects = any(m.kind not in CAMERA_KINDS for step in expected for m in step)
     width = DETAIL_WIDTH if effects else METRICS_WIDTH
     reference = _Background(
-        lambda: (
-            decode_for_metrics(committed, width=width, at_times=planned)
-            if committed is not None and planned
-            else None
-        )
+        lambda: _reference(committed, width, planned) if committed is not None and planned else None
     )
     samples: queue.Queue[np.ndarray | None] = queue.Queue()
 
     def decode() -> DecodedVideo:
+        on_sample = samples.put if planned else None
         try:
-            return decode_for_metrics(video, width=width, on_sample=samples.put if planned else None)
+            if feed is not None:
+                return _tally(
+                    feed.frames(), feed.fps, feed.frame_count, width=width, max_samples=MAX_SAMPLES,
+                    at_times=None, on_sample=on_sample,
+                )  # fmt: skip
+            return decode_for_metrics(video, width=width, on_sample=on_sample)
         finally:
             samples.put(None)
 

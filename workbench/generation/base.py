@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import VideoSettings
 
 __all__ = [
     "BackendInfo",
+    "EncodedVideoObserver",
     "GenerationRequest",
     "GenerationResult",
     "Progress",
@@ -36,6 +38,23 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+class EncodedVideoObserver(Protocol):
+    """Sees a video's encoded packets while a backend that encodes its own video writes it (the local model),
+    to measure the take as it renders instead of decoding the file afterwards. Picklable until :meth:`begin`
+    (it travels to the render's process). Its methods never raise: an observer must never fail a render.
+    """
+
+    def begin(self, extradata: bytes | None, nice: int) -> None:
+        """The stream starts: the codec's extradata (H.264 SPS/PPS), and the priority (Linux nice) the
+        render's own helper threads run at, so the observer takes the CPU the render leaves idle."""
+
+    def packet(self, data: bytes, pts: int | None, dts: int | None) -> None:
+        """One encoded packet, exactly as it is written to the file (timestamps in 1/fps)."""
+
+    def end(self, completed: bool) -> TakeMetrics | None:
+        """The file is complete and in place (``completed``), or the render failed: what was measured."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,9 @@ class GenerationRequest:
     #: True when ``settings`` were validated once already (``ResolvedSettings.check``, by the action that
     #: started the job): the backend then does not validate them again. Direct callers leave it False.
     settings_checked: bool = False
+    #: Measures the take while it is encoded, for backends that encode their own video (the local model);
+    #: others ignore it and the take is measured from its file afterwards.
+    observer: EncodedVideoObserver | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,8 @@ class GenerationResult:
     provider: str | None = None
     provider_job_id: str | None = None
     cost: float | None = None
+    #: The take's metrics when the request's observer measured it while it was encoded.
+    metrics: TakeMetrics | None = None
 
 
 @dataclass(frozen=True)

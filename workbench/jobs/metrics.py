@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from workbench.analysis.live_metrics import LiveMeasurement
 from workbench.analysis.take_metrics import measure_take
 from workbench.domain.metrics import METRICS_VERSION, TakeMetrics
-from workbench.domain.models import Lecture, Take
+from workbench.domain.models import Lecture, Take, VideoSettings
 from workbench.errors import WorkbenchError
 from workbench.jobs.events import EventType
 from workbench.store import LectureStore
@@ -32,6 +33,7 @@ __all__ = [
     "BackfillReport",
     "backfill_metrics",
     "committed_video_measurement",
+    "live_measurement",
     "measure_new_take",
     "measure_stored_take",
     "metrics_columns",
@@ -42,6 +44,39 @@ log = logging.getLogger("workbench.jobs")
 Box = tuple[float, float, float, float]
 
 
+def _committed_file(store: LectureStore, committed: str | None, take_path: str | None) -> Path | None:
+    """The committed video to compare a take with: ``None`` without one, or when it is the take itself
+    (a take compared with itself says nothing)."""
+    if not committed or committed == take_path:
+        return None
+    path = store.media_path(committed)
+    return path if path.is_file() else None
+
+
+def live_measurement(
+    store: LectureStore,
+    output: Path,
+    settings: VideoSettings,
+    *,
+    image_path: Path,
+    regions: Mapping[str, Box],
+    committed: str | None,
+) -> LiveMeasurement:
+    """The measurement a backend that encodes its own video runs while it renders into ``output``
+    (:class:`~workbench.generation.base.EncodedVideoObserver`): the same arguments as a measurement of the
+    finished file, so the numbers are the same."""
+    return LiveMeasurement(
+        output,
+        fps=settings.fps,
+        frame_count=settings.frame_count,
+        starting_image=image_path,
+        directions=settings.movie_directions,
+        seed=settings.seed,
+        regions=dict(regions),
+        committed=_committed_file(store, committed, store.relative(output)),
+    )
+
+
 def _measure(
     store: LectureStore,
     take: Take,
@@ -50,10 +85,7 @@ def _measure(
     committed: str | None,
 ) -> Callable[[], TakeMetrics]:
     """The measurement of ``take`` as a call with picklable arguments (it may run in another process)."""
-    committed_path = None
-    if committed and committed != take.path:  # a take compared with itself says nothing
-        path = store.media_path(committed)
-        committed_path = path if path.is_file() else None
+    committed_path = _committed_file(store, committed, take.path)
     s = take.settings
     return functools.partial(
         measure_take,
@@ -73,10 +105,19 @@ async def measure_new_take(
     image_path: Path,
     regions: Mapping[str, Box],
     committed: str | None,
+    measured: TakeMetrics | None = None,
 ) -> TakeMetrics | None:
-    """Measure a take the workflow just stored, in the job's executor, and record it; ``None`` if that failed
-    (said in the progress log; the take stands)."""
+    """Record the metrics of a take the workflow just stored: ``measured`` while it rendered
+    (:func:`live_measurement`), else measured now in the job's executor; ``None`` if that failed (said in the
+    progress log; the take stands)."""
     store = ctx.store
+    if measured is not None:
+        try:
+            await asyncio.to_thread(store.record_metrics, [(take.id, measured)])
+        except Exception as exc:
+            log.warning("Could not record the metrics of take %s: %s", take.id, exc, exc_info=True)
+            return None
+        return measured
     ctx.publish(
         EventType.JOB_PROGRESS,
         "Measuring the take (motion, direction adherence, similarity to the committed video)…",
@@ -178,7 +219,7 @@ def backfill_metrics(
 ) -> BackfillReport:
     """Measure the takes that have no metrics of the current version (all of them with ``force``), in the
     current user's lectures (others' lectures are left out: their owner backfills them). Blocking; cost grows
-    with the takes measured, about a tenth of their render time each. ``on_progress(done, total, take_id)``
+    with the takes measured (for the local model, about a third of their render time each). ``on_progress(done, total, take_id)``
     is called after each take."""
     if isinstance(lecture_ids, str):
         lecture_ids = [lecture_ids]

@@ -146,6 +146,7 @@ class LocalCameraBackend:
             cancel=cancel,
             checked=True,
             threading_plan=self.threading_plan,
+            observer=request.observer,
         )
         waiter = asyncio.wrap_future(job)
         waiter.add_done_callback(_retrieve)
@@ -170,6 +171,7 @@ class LocalCameraBackend:
             size_bytes=report.size_bytes,
             timings={**report.timings, "wall_s": time.perf_counter() - started},
             warnings=report.warnings,
+            metrics=report.metrics,
         )
 
     def shutdown(self) -> None:

@@ -30,10 +30,11 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import VideoSettings
 from workbench.domain.settings import validate_settings
 from workbench.errors import GenerationCancelledError, GenerationError
-from workbench.generation.base import Progress, ProgressCallback
+from workbench.generation.base import EncodedVideoObserver, Progress, ProgressCallback
 from workbench.generation.local.camera import CameraPath, CameraPose, plan_camera_path, shutter_poses
 from workbench.generation.local.directions import describe_directions
 from workbench.generation.local.encoder import (
@@ -48,7 +49,7 @@ from workbench.generation.local.plan import CameraPlan, EffectKind
 from workbench.generation.local.source import SourcePlanes, load_starting_image
 from workbench.generation.local.text_lines import cover_boxes, find_text_lines
 
-__all__ = ["CancelFlag", "RenderReport", "partial_path_for", "render_video"]
+__all__ = ["CancelFlag", "RenderReport", "lower_thread_priority", "partial_path_for", "render_video"]
 
 #: Frames between two progress reports (a quarter second at 24 fps).
 PROGRESS_EVERY = 6
@@ -91,6 +92,8 @@ class RenderReport:
     summary: str = ""
     #: Remarks that are not problems (style words ignored, the shot framed tighter to make room).
     notes: tuple[str, ...] = ()
+    #: What the ``observer`` measured while the video was encoded (``None``: no observer, or it failed).
+    metrics: TakeMetrics | None = None
 
 
 def partial_path_for(output_path: str | Path) -> Path:
@@ -110,6 +113,7 @@ def render_video(
     cancel: CancelFlag | None = None,
     checked: bool = False,
     threading_plan: ThreadingPlan = INTERACTIVE,
+    observer: EncodedVideoObserver | None = None,
 ) -> RenderReport:
     """Render ``settings.movie_directions`` over the starting image into ``output_path`` (an MP4).
 
@@ -117,7 +121,8 @@ def render_video(
     for a missing or corrupt image, :class:`GenerationCancelledError` once ``cancel`` is set. ``progress``
     is called from this thread. Nothing is left at ``output_path`` unless it returns. ``checked``: the
     caller validated ``settings`` already (a backend running a job), so they are not validated again.
-    ``threading_plan`` changes how the render shares the cores, never its bytes.
+    ``threading_plan`` changes how the render shares the cores, never its bytes. ``observer`` sees every
+    encoded packet as it is written (it measures the take meanwhile, on the CPU the render leaves idle).
     """
     started = time.perf_counter()
     if not checked:
@@ -145,13 +150,22 @@ def render_video(
 
     partial = partial_path_for(output_path)
     try:
-        stats = _render_frames(path, source, partial, encoder_quality, progress, cancel, threading_plan)
+        stats = _render_frames(
+            path, source, partial, encoder_quality, progress, cancel, threading_plan, observer
+        )
         _check(cancel)
         os.replace(partial, output_path)
     except BaseException:
         partial.unlink(missing_ok=True)
+        if observer is not None:
+            observer.end(False)
         raise
     done = time.perf_counter()
+    metrics = None
+    if observer is not None:
+        _report(progress, Progress(0.995, "Measuring the take", frame_count, frame_count))
+        metrics = observer.end(True)
+    measured = time.perf_counter()
     _report(progress, Progress(1.0, "Done", frame_count, frame_count))
     return RenderReport(
         path=output_path,
@@ -160,10 +174,12 @@ def render_video(
         width=size[0],
         height=size[1],
         size_bytes=output_path.stat().st_size,
-        timings={"load_s": loaded - started, "render_s": done - loaded, "total_s": done - started, **stats},
+        timings={"load_s": loaded - started, "render_s": done - loaded, "total_s": done - started, **stats}
+        | ({"measure_tail_s": measured - done} if observer is not None else {}),
         warnings=plan.warnings + path.warnings,
         summary=plan.summary,
         notes=plan.notes + path.notes,
+        metrics=metrics,
     )
 
 
@@ -216,6 +232,7 @@ def _render_frames(
     progress: ProgressCallback | None,
     cancel: CancelFlag | None,
     plan: ThreadingPlan = INTERACTIVE,
+    observer: EncodedVideoObserver | None = None,
 ) -> dict[str, float]:
     """Warp in a producer thread, encode here; the producer is always stopped and joined before returning."""
     frames: Frames = queue.Queue(maxsize=QUEUE_FRAMES)
@@ -225,7 +242,9 @@ def _render_frames(
     with _OPENCV_THREADS.single():
         producer.start()
         try:
-            encode_s, wait_s = _encode(frames, producer, pool, target, path, quality, progress, cancel)
+            encode_s, wait_s = _encode(
+                frames, producer, pool, target, path, quality, progress, cancel, observer, plan.warp_nice
+            )
         finally:
             stop.set()
             _drain(frames)
@@ -242,12 +261,17 @@ def _encode(
     quality: EncoderQuality,
     progress: ProgressCallback | None,
     cancel: CancelFlag | None,
+    observer: EncodedVideoObserver | None = None,
+    observer_nice: int = 0,
 ) -> tuple[float, float]:
     """Encode every frame as it arrives; returns seconds spent encoding and seconds waiting for frames."""
     total = len(path.poses)
     width, height = path.output_size
     encode_s = wait_s = 0.0
-    with H264Writer(target, width, height, round(path.fps), quality) as writer:
+    writer = H264Writer(
+        target, width, height, round(path.fps), quality, observer=observer, observer_nice=observer_nice
+    )
+    with writer:
         for index in range(total):
             t0 = time.perf_counter()
             frame = _next_frame(frames, producer, cancel)
@@ -302,7 +326,7 @@ class _FrameProducer(threading.Thread):
         self.busy_s = 0.0
 
     def run(self) -> None:
-        _lower_priority(self.nice)
+        lower_thread_priority(self.nice)
         try:
             previous: tuple[CameraPose, np.ndarray] | None = None
             for index, pose in enumerate(self.poses):
@@ -395,7 +419,7 @@ class _OpenCvThreads:
 _OPENCV_THREADS = _OpenCvThreads()
 
 
-def _lower_priority(nice: int = WARP_NICE) -> None:
+def lower_thread_priority(nice: int = WARP_NICE) -> None:
     """Give the calling thread the ``nice`` CPU priority (Linux, where nice is per thread; elsewhere a no-op)."""
     if nice and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):

@@ -18,7 +18,7 @@ from workbench.errors import StartingImageMissingError
 from workbench.generation.base import GenerationRequest
 from workbench.jobs.context import JobContext
 from workbench.jobs.events import EventType
-from workbench.jobs.metrics import measure_new_take
+from workbench.jobs.metrics import live_measurement, measure_new_take
 
 __all__ = ["KIND", "run"]
 
@@ -60,6 +60,10 @@ async def run(ctx: JobContext) -> JobRecord:
         resume_provider_job_id=job.provider_job_id,
         on_provider_job=ctx.record_provider_job,
         settings_checked=resolved.checked,
+        # measured while it renders where the backend encodes its own video (else from the file, below)
+        observer=live_measurement(
+            store, output, settings, image_path=image_path, regions=image.regions, committed=asset.path
+        ),
     )
     result = await backend.generate(request, ctx.report_progress)
 
@@ -86,7 +90,9 @@ async def run(ctx: JobContext) -> JobRecord:
     )
     await ctx.store_take(take, (result.path,))  # nothing half-written: no file without its take record
     record = ctx.update_job(status=JobStatus.AWAITING_REVIEW, take_id=take.id)
-    await measure_new_take(ctx, take, image_path=image_path, regions=image.regions, committed=asset.path)
+    await measure_new_take(
+        ctx, take, image_path=image_path, regions=image.regions, committed=asset.path, measured=result.metrics
+    )
     ctx.publish(
         EventType.VIDEO_PREVIEW,
         "Preview ready: review it, then accept or reject.",
