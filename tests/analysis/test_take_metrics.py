@@ -192,3 +192,23 @@ def test_samples_are_evenly_spaced_and_compare_at_the_same_times(tmp_path: Path)
     at = decode_for_metrics(take, at_times=[*decoded.times, 99.0])
     assert len(at.samples) == len(decoded.samples) + 1 and at.samples[-1] is None  # past the end: nothing
     assert all(np.array_equal(a, b) for a, b in zip(decoded.samples, at.samples, strict=False))
+
+
+@pytest.mark.parametrize("fps", [12, 25])
+def test_frames_at_given_times_are_the_frames_on_screen_and_skip_what_nobody_needs(
+    tmp_path: Path, fps: int
+) -> None:
+    """Comparing with another video decodes only the frames the wanted ones are predicted from: x264's
+    default B-frames are skipped, and the frames kept are exactly those a full decode shows at those times."""
+    take = encode(tmp_path / "other.mp4", views(lambda t: 0.45 + 0.03 * t, seconds=4.0), fps=fps)
+    with av.open(str(take)) as container:
+        shown = [(float(f.time), f.to_ndarray()[: f.height]) for f in container.decode(video=0)]  # Y plane
+    times = [0.0, 0.04, 1 / 12, 0.5, 1.23, 2.0, 3.99, 4.5]
+    at = decode_for_metrics(take, width=320, at_times=times)
+    for t, sample in zip(times, at.samples, strict=True):
+        on_screen = [grey for start, grey in shown if start <= t + 1e-6]
+        if t >= len(shown) / fps:
+            assert sample is None
+        else:
+            assert np.array_equal(sample, on_screen[-1]), t
+    assert at.frames < len(shown)  # frames no wanted frame depends on were never decoded
