@@ -51,6 +51,10 @@ from workbench.generation.local.text_lines import cover_boxes, find_text_lines
 
 __all__ = ["CancelFlag", "RenderReport", "lower_thread_priority", "partial_path_for", "render_video"]
 
+#: Priority (Linux nice) of an observer measuring the take as it renders: lowest, in a batch too. It then only
+#: takes the CPU the renders leave idle; measured with batch_bench, a batch with measurements at the renders'
+#: priority (0) took longer than with them at 19.
+MEASURE_NICE = 19
 #: Frames between two progress reports (a quarter second at 24 fps).
 PROGRESS_EVERY = 6
 #: Frames the warping thread may run ahead of the encoder (each is one output-size I420 buffer).
@@ -243,7 +247,7 @@ def _render_frames(
         producer.start()
         try:
             encode_s, wait_s = _encode(
-                frames, producer, pool, target, path, quality, progress, cancel, observer, plan.warp_nice
+                frames, producer, pool, target, path, quality, progress, cancel, observer, MEASURE_NICE
             )
         finally:
             stop.set()
