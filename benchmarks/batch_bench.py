@@ -11,7 +11,9 @@ Figures (medians over rounds):
   ``wall_over_ideal_renders_only`` leaves the measuring out of the ideal, for comparison;
 - ``machinery_pct_of_render``: the batch's own cost per item (runner, store writes, events, checks; measured
   with a stand-in model that copies a finished take, and with the take measurement switched off, as it is
-  the take's work, not the batch's) as a share of one render (target ≤ 5);
+  the take's work, not the batch's) as a share of one render (target ≤ 5); ``machinery_without_check_pct``
+  the same without the automatic check of each take (a demux of its file), i.e. the runner, the durable
+  writes and the events alone (what the issue calls "durable writes per job");
 - ``report_over_render``: writing the report (the notebook under papermill, then HTML) ÷ the batch's wall;
 - ``metrics_pct_of_render``: the take metrics per take (measured by each job, wall) ÷ one render;
   ``metrics_cpu_pct_of_render_cpu``: the same in CPU time, measured one by one beside the direct renders;
@@ -89,6 +91,19 @@ def measurement_off() -> Iterator[None]:
         yield
     finally:
         regenerate_video.measure_new_take = real  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
+def checks_off() -> Iterator[None]:
+    """Batch items skip the automatic check of their take (to time the runner and the durable writes alone)."""
+    from workbench.batch import run
+
+    real = run.check_video
+    run.check_video = lambda *_args, **_kwargs: []  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        run.check_video = real  # type: ignore[assignment]
 
 
 def direct_measures(store: LectureStore, out: Path) -> None:
@@ -171,7 +186,7 @@ def cli_check(store_root: Path) -> tuple[float, float]:
 
 def main(rounds: int) -> dict[str, float]:
     runs: dict[str, list[tuple[float, float]]] = {
-        "direct": [], "measure": [], "batch": [], "interactive": [], "copy": []
+        "direct": [], "measure": [], "batch": [], "interactive": [], "copy": [], "unchecked": []
     }  # fmt: skip
     reports, metrics, checks = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -190,6 +205,8 @@ def main(rounds: int) -> dict[str, float]:
             copy = BackendRegistry([CopyBackend(next(out.glob("*.mp4")))])
             with measurement_off():
                 runs["copy"].append(_timed(lambda s=stores["copy"], r=copy: batch(s, r)))
+                with checks_off():
+                    runs["unchecked"].append(_timed(lambda s=stores["unchecked"], r=copy: batch(s, r)))
             # the report of the batch just run, and what measuring its takes cost (recorded by each job)
             result, output = kept[0], root / "report"
             write_results(results_table(result), output)
@@ -225,6 +242,8 @@ def main(rounds: int) -> dict[str, float]:
         "machinery_ms_per_item": round(wall["copy"] / SEGMENTS * 1000, 1),
         "machinery_pct_of_render": round(wall["copy"] / SEGMENTS / render_s * 100, 2),
         "machinery_target_pct": 5,
+        "machinery_without_check_ms_per_item": round(wall["unchecked"] / SEGMENTS * 1000, 1),
+        "machinery_without_check_pct": round(wall["unchecked"] / SEGMENTS / render_s * 100, 2),
         "report_s": round(statistics.median(reports), 2),
         "report_over_render": round(statistics.median(reports) / wall["batch"], 3),
         "metrics_s_per_take": round(statistics.median(metrics), 3),
