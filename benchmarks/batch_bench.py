@@ -15,7 +15,9 @@ Figures (medians over rounds):
   the same without the automatic check of each take (a demux of its file), i.e. the runner, the durable
   writes and the events alone (what the issue calls "durable writes per job");
 - ``report_over_render``: writing the report (the notebook under papermill, then HTML) ÷ the batch's wall;
-- ``metrics_pct_of_render``: the take metrics per take (measured by each job, wall) ÷ one render;
+- ``metrics_pct_of_render``: how long each job waited for its take's metrics after its render ended (the
+  local model's takes are measured while they render, at the lowest priority, so in a batch that is the part
+  the other renders left no CPU for) ÷ one render;
   ``metrics_cpu_pct_of_render_cpu``: the same in CPU time, measured one by one beside the direct renders;
 - ``cli_check_s``: ``workbench batch`` finding a mistake (an unknown model) before starting, wall and CPU.
 
