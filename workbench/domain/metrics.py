@@ -68,6 +68,8 @@ class TakeMetrics:
     adherence: float | None = None
     adherence_reason: str = ""
     adherence_moves: tuple[MoveCheck, ...] = ()
+    #: Seconds the measurement kept the take waiting: the whole measurement of a finished file, or, for a take
+    #: measured while it rendered, the part after the render ended.
     metrics_s: float = 0.0
     metrics_version: int = METRICS_VERSION
 
