@@ -5,6 +5,10 @@ Figures (medians over rounds):
 - ``cores_busy_batch``: process CPU seconds per wall second during a batch at concurrency = cores, with the
   batch's threading plan (target ≥ 1.85 of 2); ``cores_busy_interactive_plan`` the same batch with the
   one-render-at-a-time plan, for comparison;
+- ``cores_busy_local_cluster``, ``batch_local_cluster_s``: the same batch with ``--executor local-cluster``
+  (each render in a worker process; the machine's busy cores, from ``/proc/stat``, as the work is in other
+  processes). Renders in one process contend for Python's GIL (each drives its encoder and warping frame by
+  frame); in worker processes they do not;
 - ``wall_over_ideal``: the batch's wall time ÷ (CPU time of the same work done one by one ÷ cores), i.e.
   how far the batch is from keeping every core busy with useful work (target ≤ 1.1). Each job measures its
   take (the take metrics, issue 11), so the useful work is rendering *and* measuring each take:
@@ -161,11 +165,12 @@ class CopyBackend:
         )  # fmt: skip
 
 
-def batch(store: LectureStore, registry: BackendRegistry | None = None, keep: list | None = None) -> None:
+def batch(
+    store: LectureStore, registry: BackendRegistry | None = None, keep: list | None = None, executor=None
+) -> None:
+    request = BatchRequest(overrides=OVERRIDES)
     result = asyncio.run(
-        run_batch(
-            store, BatchRequest(overrides=OVERRIDES), concurrency=CORES, registry=registry, measure=False
-        )
+        run_batch(store, request, concurrency=CORES, registry=registry, measure=False, executor=executor)
     )
     assert result.counts == {"pending": SEGMENTS}, result.counts
     if keep is not None:
@@ -186,11 +191,33 @@ def cli_check(store_root: Path) -> tuple[float, float]:
     return wall, after.children_user + after.children_system - before.children_user - before.children_system
 
 
+def _machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine (/proc/stat): worker processes' CPU counts too."""
+    with open("/proc/stat") as fh:
+        ticks = [int(v) for v in fh.readline().split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+def _timed_machine(fn) -> tuple[float, float]:
+    """Wall seconds and the machine's busy cores during ``fn()`` (for work done in other processes)."""
+    before, start = _machine_cpu(), time.perf_counter()
+    fn()
+    wall, after = time.perf_counter() - start, _machine_cpu()
+    busy = (after[0] - before[0]) / max(after[1] - before[1], 1) * CORES
+    return wall, busy * wall
+
+
 def main(rounds: int) -> dict[str, float]:
     runs: dict[str, list[tuple[float, float]]] = {
-        "direct": [], "measure": [], "batch": [], "interactive": [], "copy": [], "unchecked": []
+        "direct": [], "measure": [], "batch": [], "interactive": [], "copy": [], "unchecked": [], "cluster": []
     }  # fmt: skip
     reports, metrics, checks = [], [], []
+    from workbench.batch.cluster import LOCAL_CLUSTER, open_executor
+
+    cluster = open_executor(LOCAL_CLUSTER, workers=CORES)
+    workers = cluster.__enter__()
+    assert workers is not None
+    list(workers.map(abs, range(CORES)))  # started before it is timed, as a long batch amortises it
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(rounds):
             root = Path(tmp) / str(n)
@@ -202,6 +229,9 @@ def main(rounds: int) -> dict[str, float]:
             runs["measure"].append(_timed(lambda s=stores["direct"], o=out: direct_measures(s, o)))
             kept: list = []
             runs["batch"].append(_timed(lambda s=stores["batch"], k=kept: batch(s, keep=k)))
+            runs["cluster"].append(
+                _timed_machine(lambda s=stores["cluster"], w=workers: batch(s, executor=w))
+            )
             interactive = batch_registry(stores["interactive"].root, INTERACTIVE)
             runs["interactive"].append(_timed(lambda s=stores["interactive"], r=interactive: batch(s, r)))
             copy = BackendRegistry([CopyBackend(next(out.glob("*.mp4")))])
@@ -220,6 +250,7 @@ def main(rounds: int) -> dict[str, float]:
             takes = store.take_records(store.takes())[:6]
             metrics.append(statistics.mean(store.take_metrics(t.id).metrics_s for t in takes))
             checks.append(cli_check(stores["copy"].root))
+    cluster.__exit__(None, None, None)
     wall = {name: statistics.median(w for w, _ in samples) for name, samples in runs.items()}
     cpu = {name: statistics.median(c for _, c in samples) for name, samples in runs.items()}
     busy = {name: statistics.median(c / w for w, c in samples) for name, samples in runs.items()}
@@ -237,6 +268,8 @@ def main(rounds: int) -> dict[str, float]:
         "cores_busy_interactive_plan": round(busy["interactive"], 2),
         "cores_busy_direct": round(busy["direct"], 2),
         "cores_busy_target": 1.85,
+        "batch_local_cluster_s": round(wall["cluster"], 2),
+        "cores_busy_local_cluster": round(busy["cluster"], 2),
         "measure_cpu_s": round(cpu["measure"], 2),
         "wall_over_ideal": round(wall["batch"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3),
         "wall_over_ideal_renders_only": round(wall["batch"] / (cpu["direct"] / CORES), 3),
