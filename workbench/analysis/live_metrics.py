@@ -120,9 +120,3 @@ def _file_disagrees(path: Path, packets: int) -> BaseException | None:
     if found != packets:
         return RuntimeError(f"the file holds {found} packets, {packets} were measured")
     return None
-
-
-def _replace_time(metrics: TakeMetrics, seconds: float) -> TakeMetrics:
-    from dataclasses import replace
-
-    return replace(metrics, metrics_s=seconds)

@@ -115,6 +115,20 @@ def _luma(frame: av.VideoFrame) -> np.ndarray:
     return frame.to_ndarray(format="gray")
 
 
+def _video_stream(container: av.container.InputContainer) -> tuple[av.video.stream.VideoStream, float, int]:
+    """The file's video stream, its frame rate and its frame count as the header gives them (estimated from
+    the duration when the count is missing; 0 when neither is known)."""
+    if not container.streams.video:
+        raise ValueError("the file has no video stream")
+    stream = container.streams.video[0]
+    rate = stream.average_rate or stream.guessed_rate
+    fps = float(rate) if rate else 0.0
+    estimate = stream.frames or (
+        round(float(stream.duration * stream.time_base) * fps) if stream.duration and fps else 0
+    )
+    return stream, fps, estimate
+
+
 def decode_for_metrics(
     path: str | Path,
     *,
@@ -133,17 +147,10 @@ def decode_for_metrics(
     if at_times is not None:
         return _frames_at(path, at_times, width)
     with av.open(str(path)) as container:
-        if not container.streams.video:
-            raise ValueError("the file has no video stream")
-        stream = container.streams.video[0]
+        stream, fps, estimate = _video_stream(container)
         # one decoding thread: measuring runs beside other work (a render, the other video), and FFmpeg's
         # slice threads cost a third more CPU here for the same frames (measured on a 720p take)
         stream.codec_context.thread_count = 1
-        rate = stream.average_rate or stream.guessed_rate
-        fps = float(rate) if rate else 0.0
-        estimate = stream.frames or (
-            round(float(stream.duration * stream.time_base) * fps) if stream.duration and fps else 0
-        )
         return _tally(
             container.decode(stream), fps, estimate, width=width, max_samples=max_samples, on_sample=on_sample
         )
@@ -197,13 +204,9 @@ def _frames_at(path: str | Path, times: Sequence[float], width: int) -> DecodedV
     skipped (about half the decoding work of an x264 take). No black/frozen tallies: a comparison only."""
     out = DecodedVideo()
     with av.open(str(path)) as container:
-        if not container.streams.video:
-            raise ValueError("the file has no video stream")
-        stream = container.streams.video[0]
+        stream, out.fps, _ = _video_stream(container)
         codec = stream.codec_context
         codec.thread_count = 1  # skipping is decided packet by packet: frame threads would run ahead of it
-        rate = stream.average_rate or stream.guessed_rate
-        out.fps = float(rate) if rate else 0.0
         packets = [p for p in container.demux(stream) if p.size]
         if not packets or any(p.pts is None for p in packets):
             raise ValueError("the video has no timed frames")
@@ -315,14 +318,7 @@ def forget_references() -> None:
 def sample_plan(path: str | Path, max_samples: int = MAX_SAMPLES) -> tuple[float, int, list[float]]:
     """From the file's header only: (fps, stride, sample times) that :func:`decode_for_metrics` will keep."""
     with av.open(str(path)) as container:
-        if not container.streams.video:
-            raise ValueError("the file has no video stream")
-        stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate
-        fps = float(rate) if rate else 0.0
-        estimate = stream.frames or (
-            round(float(stream.duration * stream.time_base) * fps) if stream.duration and fps else 0
-        )
+        _, fps, estimate = _video_stream(container)
     return _plan(fps, estimate, max_samples)
 
 

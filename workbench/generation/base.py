@@ -47,8 +47,8 @@ class EncodedVideoObserver(Protocol):
     """
 
     def begin(self, extradata: bytes | None, nice: int) -> None:
-        """The stream starts: the codec's extradata (H.264 SPS/PPS), and the priority (Linux nice) the
-        render's own helper threads run at, so the observer takes the CPU the render leaves idle."""
+        """The stream starts: the codec's extradata (H.264 SPS/PPS), and the priority (Linux nice) to measure
+        at, so the observer takes only the CPU the render leaves idle."""
 
     def packet(self, data: bytes, pts: int | None, dts: int | None) -> None:
         """One encoded packet, exactly as it is written to the file (timestamps in 1/fps)."""

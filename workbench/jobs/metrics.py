@@ -73,7 +73,7 @@ def live_measurement(
         directions=settings.movie_directions,
         seed=settings.seed,
         regions=dict(regions),
-        committed=_committed_file(store, committed, store.relative(output)),
+        committed=_committed_file(store, committed, None),  # a new take's file is never the committed one
     )
 
 
