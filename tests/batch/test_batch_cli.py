@@ -161,6 +161,18 @@ def test_a_batch_shows_each_take_as_it_goes_and_ctrl_c_stops_cleanly(store_dir, 
     assert not (out / "results").exists()
 
 
+def _files(folder: Path) -> set[Path]:
+    return {path for path in folder.rglob("*") if path.is_file()}
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @pytest.mark.slow
 def test_every_take_gets_a_line_and_the_summary_names_the_outputs(store_dir, tmp_path):
     out = tmp_path / "out"
@@ -174,24 +186,38 @@ def test_every_take_gets_a_line_and_the_summary_names_the_outputs(store_dir, tmp
 
 
 @pytest.mark.slow
-def test_after_a_kill_the_next_run_sweeps_half_written_files_and_makes_the_take(store_dir, tmp_path):
-    """kill -9 mid-render leaves a running job and maybe a ``.partial`` file; the next run puts both right."""
+@pytest.mark.parametrize("killed", ["batch", "process group"])
+def test_after_a_kill_the_next_run_sweeps_half_written_files_and_makes_the_take(store_dir, tmp_path, killed):
+    """kill -9 mid-render leaves a running job and maybe a ``.partial`` file; the next run puts both right.
+
+    Killing the batch alone leaves its worker processes: they must stop their renders (removing the partial
+    files, adding no take) and exit by themselves, not wait for work forever nor finish an unrecorded take."""
     env = {**os.environ, "WORKBENCH_USER": "ada", "PYTHONUNBUFFERED": "1"}
     args = ["--asset", "seg-01", "--set", "duration_s=8", "--set", "resolution=1280x720", "--no-report",
             "--output-dir", str(tmp_path / "out")]  # fmt: skip
+    media_before = _files(store_dir / "media")
     process = subprocess.Popen(
         [sys.executable, "-m", "workbench.cli", "batch", "--store", str(store_dir), *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
     )  # fmt: skip
     assert process.stderr is not None
     line = process.stderr.readline()
     while line and "started" not in line:
         line = process.stderr.readline()
     time.sleep(1.0)  # into the render
-    process.kill()
+    if killed == "batch":
+        process.kill()
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
     process.stderr.close()
+    deadline = time.monotonic() + 60
+    while _group_alive(process.pid):  # the workers (and their fork server) end on their own
+        assert time.monotonic() < deadline, "worker processes outlived the killed batch"
+        time.sleep(0.2)
     left = list(store_dir.rglob("*.partial*"))
+    if killed == "batch":
+        assert _files(store_dir / "media") == media_before, "an orphaned worker wrote to the store"
     store = open_store(store_dir, user="ada")
     assert str(JobStatus.RUNNING) in set(store.jobs()["status"])  # what a kill leaves behind
 

@@ -93,7 +93,12 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     )
     p.add_argument("--policy", default="review", choices=[x.value for x in ReviewPolicy])
     p.add_argument("--concurrency", type=int, default=2, help="renders at once (default 2)")
-    p.add_argument("--executor", dest="executor_address", help='"local-cluster" or a Dask scheduler address')
+    p.add_argument(
+        "--executor",
+        dest="executor_address",
+        help='where renders run: worker processes here (default), "threads" (this process), "local-cluster" '
+        "(Dask) or a Dask scheduler address",
+    )
     p.add_argument("--output-dir", default="batch-output", help="where the report and the results dataset go")
     p.add_argument("--allow-failures", action="store_true", help="exit 0 even if some items failed")
     p.add_argument(

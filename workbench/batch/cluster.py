@@ -1,4 +1,8 @@
-"""Spreading renders over a Dask ``distributed`` cluster.
+"""Where a batch's renders run: worker processes on this machine (default), its threads, or a Dask cluster.
+
+Worker processes (:class:`~workbench.jobs.worker_pool.WorkerProcessPool`) are the default because renders
+on threads of one process contend for Python's GIL and leave part of the cores idle; they still report
+progress and stop mid-take when cancelled. ``"threads"`` keeps every render in this process.
 
 The runner stays in this process (it owns the journal and the store writes); only the CPU work of a render
 goes to the cluster, through ``Client.get_executor``. Paid or expensive work must never be re-run behind our
@@ -17,10 +21,12 @@ from contextlib import contextmanager
 
 from workbench.errors import InvalidSettingError, WorkbenchError
 
-__all__ = ["LOCAL_CLUSTER", "check_executor", "open_executor"]
+__all__ = ["LOCAL_CLUSTER", "THREADS", "check_executor", "open_executor"]
 
-#: ``executor_address`` value that starts a throwaway cluster of local worker processes.
+#: ``executor_address`` value that starts a throwaway Dask cluster of local worker processes.
 LOCAL_CLUSTER = "local-cluster"
+#: ``executor_address`` value that renders on threads of this process (the runner's own thread pool).
+THREADS = "threads"
 
 
 def check_executor(address: str | None, *, timeout_s: float = 1.5) -> None:
@@ -28,7 +34,7 @@ def check_executor(address: str | None, *, timeout_s: float = 1.5) -> None:
 
     Only a TCP connection is tried (no Dask handshake), so the check stays fast and imports nothing heavy.
     """
-    if not address or address == LOCAL_CLUSTER:
+    if not address or address in (LOCAL_CLUSTER, THREADS):
         return
     parsed = urllib.parse.urlsplit(address if "://" in address else f"tcp://{address}")
     try:
@@ -37,8 +43,8 @@ def check_executor(address: str | None, *, timeout_s: float = 1.5) -> None:
         host = port = None
     if parsed.scheme not in ("tcp", "tls") or not host or not port:
         raise InvalidSettingError(
-            f"The executor {address!r} is not an address Dask understands. Use {LOCAL_CLUSTER!r}, a scheduler "
-            "such as 'tcp://10.0.0.5:8786', or leave it empty to render on this machine."
+            f"The executor {address!r} is not an address Dask understands. Use {LOCAL_CLUSTER!r}, {THREADS!r}, a "
+            "scheduler such as 'tcp://10.0.0.5:8786', or leave it empty to render on this machine."
         )
     try:
         with socket.create_connection((host, port), timeout=timeout_s):
@@ -53,9 +59,20 @@ def check_executor(address: str | None, *, timeout_s: float = 1.5) -> None:
 
 @contextmanager
 def open_executor(address: str | None, *, workers: int = 2) -> Iterator[concurrent.futures.Executor | None]:
-    """``None`` → the runner's own threads; ``"local-cluster"`` → a new LocalCluster; else a scheduler address."""
-    if not address:
+    """``None`` → worker processes on this machine; ``"threads"`` → the runner's own threads;
+    ``"local-cluster"`` → a new Dask LocalCluster; else a Dask scheduler address."""
+    if address == THREADS:
         yield None
+        return
+    if not address:
+        from workbench.jobs.worker_pool import WorkerProcessPool
+
+        pool = WorkerProcessPool(workers)
+        pool.start_workers()  # they start while the batch is planned
+        try:
+            yield pool
+        finally:
+            pool.shutdown(cancel_futures=True)
         return
     import dask
     from distributed import Client, LocalCluster

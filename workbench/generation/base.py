@@ -18,12 +18,15 @@ from workbench.domain.models import VideoSettings
 
 __all__ = [
     "BackendInfo",
+    "CancelFlag",
     "EncodedVideoObserver",
     "GenerationRequest",
     "GenerationResult",
     "Progress",
     "ProgressCallback",
     "VideoBackend",
+    "WorkerLink",
+    "WorkerLinks",
 ]
 
 
@@ -38,6 +41,36 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+class CancelFlag(Protocol):
+    """Anything with ``is_set()``: a ``threading.Event``, a ``multiprocessing`` event, a Dask ``Event``."""
+
+    def is_set(self) -> bool: ...
+
+
+class WorkerLink(Protocol):
+    """One piece of work's line to the process it runs in (see :class:`WorkerLinks`).
+
+    ``progress`` and ``cancel`` are picklable and used by the work, in its process; ``request_cancel`` and
+    ``close`` by the job, here. Close it once the work has ended (not when the job gives up waiting): until
+    then the work may still look at its cancel flag.
+    """
+
+    progress: ProgressCallback
+    cancel: CancelFlag
+
+    def request_cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class WorkerLinks(Protocol):
+    """An executor whose workers are other processes that can still report progress and see a cancel
+    (``workbench.jobs.worker_pool.WorkerProcessPool``). ``on_progress`` is called on a relay thread."""
+
+    def link(self, on_progress: ProgressCallback) -> WorkerLink: ...
 
 
 class EncodedVideoObserver(Protocol):

@@ -1,10 +1,11 @@
 """The default video model: camera moves on the starting image, rendered locally (no GPU, no network).
 
 The async :meth:`LocalCameraBackend.generate` only coordinates: the CPU work is :func:`render_video` in
-``request.executor`` (default: this backend's own thread pool). With a thread pool, progress reaches the
-callback on the event loop's thread and cancelling the awaiting task stops the render within a frame. With
-other executors (a process pool, Dask) neither can cross, so progress is silent and a cancelled render runs
-to its end before its output is deleted.
+``request.executor`` (default: this backend's own thread pool). With a thread pool, or worker processes that
+relay (``WorkerLinks``, the batch's default), progress reaches the callback on the event loop's thread and
+cancelling the awaiting task stops the render within a frame. With other executors (a plain process pool,
+Dask) neither can cross, so progress is silent and a cancelled render runs to its end before its output is
+deleted.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ from workbench.domain.models import VideoSettings
 from workbench.domain.settings import validate_settings
 from workbench.generation.base import (
     BackendInfo,
+    CancelFlag,
     GenerationRequest,
     GenerationResult,
     Progress,
     ProgressCallback,
+    WorkerLink,
+    WorkerLinks,
 )
 from workbench.generation.local.camera import plan_camera_path
 from workbench.generation.local.directions import describe_directions
@@ -132,33 +136,36 @@ class LocalCameraBackend:
         quality = quality_for(request.quality or self.quality).name
         loop = asyncio.get_running_loop()
         executor = request.executor or self._default_executor()
-        in_process = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
-        cancel = threading.Event() if in_process else None
+        line = _line_to(executor, loop, progress)
         started = time.perf_counter()
-        job = executor.submit(
-            render_video,
-            request.image_path,
-            request.output_path,
-            request.settings,
-            regions=dict(request.regions),
-            quality=quality,
-            progress=_on_loop(loop, progress) if in_process else None,
-            cancel=cancel,
-            checked=True,
-            threading_plan=self.threading_plan,
-            observer=request.observer,
-        )
+        try:
+            job = executor.submit(
+                render_video,
+                request.image_path,
+                request.output_path,
+                request.settings,
+                regions=dict(request.regions),
+                quality=quality,
+                progress=line.progress,
+                cancel=line.cancel,
+                checked=True,
+                threading_plan=self.threading_plan,
+                observer=request.observer,
+            )
+        except BaseException:
+            line.close()
+            raise
+        job.add_done_callback(lambda _done: line.close())  # the render may look at its flag until it ends
         waiter = asyncio.wrap_future(job)
         waiter.add_done_callback(_retrieve)
         try:
             report: RenderReport = await asyncio.shield(waiter)
         except asyncio.CancelledError:
-            if cancel is not None:
-                cancel.set()
+            line.request_cancel()
             job.cancel()
             # Covers a render that finished just before it could see the cancel.
             job.add_done_callback(lambda done: _discard_output(done, Path(request.output_path)))
-            if in_process and not job.done():
+            if line.stops and not job.done():  # it removes its partial file as it stops: wait for that
                 await asyncio.wait({waiter}, timeout=CANCEL_WAIT_S)
             raise
         return GenerationResult(
@@ -188,6 +195,39 @@ class LocalCameraBackend:
                     max_workers=self._max_workers, thread_name_prefix="local-camera"
                 )
             return self._executor
+
+
+class _Line:
+    """How a render talks to the job that awaits it: progress (``None``: it cannot), a cancel flag, and whether
+    a cancel stops it mid-way (``stops``); a thread pool's, a relaying worker pool's, or none."""
+
+    def __init__(self, progress: ProgressCallback | None = None, link: WorkerLink | None = None) -> None:
+        self._link = link
+        self.progress = link.progress if link is not None else progress
+        self.cancel: CancelFlag | None = link.cancel if link is not None else None
+        if link is None and progress is not None:
+            self.cancel = self._event = threading.Event()
+        self.stops = self.cancel is not None
+
+    def request_cancel(self) -> None:
+        if self._link is not None:
+            self._link.request_cancel()
+        elif self.cancel is not None:
+            self._event.set()
+
+    def close(self) -> None:
+        if self._link is not None:
+            self._link.close()
+
+
+def _line_to(
+    executor: concurrent.futures.Executor, loop: asyncio.AbstractEventLoop, progress: ProgressCallback
+) -> _Line:
+    if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+        return _Line(_on_loop(loop, progress))
+    if isinstance(executor, WorkerLinks):
+        return _Line(link=executor.link(_on_loop(loop, progress)))
+    return _Line()
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop, callback: ProgressCallback) -> ProgressCallback:

@@ -25,7 +25,6 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import cv2
 import numpy as np
@@ -34,7 +33,7 @@ from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import VideoSettings
 from workbench.domain.settings import validate_settings
 from workbench.errors import GenerationCancelledError, GenerationError
-from workbench.generation.base import EncodedVideoObserver, Progress, ProgressCallback
+from workbench.generation.base import CancelFlag, EncodedVideoObserver, Progress, ProgressCallback
 from workbench.generation.local.camera import CameraPath, CameraPose, plan_camera_path, shutter_poses
 from workbench.generation.local.directions import describe_directions
 from workbench.generation.local.encoder import (
@@ -71,12 +70,6 @@ _POLL_S = 0.05
 _UNSHARED_REFS = 2
 
 Frames = queue.Queue[np.ndarray | BaseException]
-
-
-class CancelFlag(Protocol):
-    """Anything with ``is_set()``: a ``threading.Event``, a ``multiprocessing`` event, a Dask ``Event``."""
-
-    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True)
