@@ -52,6 +52,7 @@ from _common import report
 from workbench.analysis.take_metrics import forget_references, measure_take
 from workbench.batch import BatchRequest, run_batch
 from workbench.batch.cli import _write_report
+from workbench.batch.cluster import LOCAL_CLUSTER, THREADS, open_executor
 from workbench.batch.notebook import DEFAULT_NOTEBOOK
 from workbench.batch.parameters import BatchParameters
 from workbench.batch.results import results_table, write_results
@@ -166,15 +167,38 @@ class CopyBackend:
 
 
 def batch(
-    store: LectureStore, registry: BackendRegistry | None = None, keep: list | None = None, executor=None
+    store: LectureStore,
+    registry: BackendRegistry | None = None,
+    keep: list | None = None,
+    *,
+    where: str | None = None,
+    executor=None,
 ) -> None:
+    """The batch as ``workbench batch`` runs it: ``where`` is its ``--executor`` (``None``: worker processes,
+    started within the timing), or an ``executor`` already running (the Dask cluster, started once)."""
     request = BatchRequest(overrides=OVERRIDES)
-    result = asyncio.run(
-        run_batch(store, request, concurrency=CORES, registry=registry, measure=False, executor=executor)
-    )
+
+    async def run(pool) -> object:
+        return await run_batch(
+            store, request, concurrency=CORES, registry=registry, measure=False, executor=pool
+        )
+
+    if executor is not None:
+        result = asyncio.run(run(executor))
+    else:
+        with open_executor(where, workers=CORES) as pool:
+            result = asyncio.run(run(pool))
     assert result.counts == {"pending": SEGMENTS}, result.counts
     if keep is not None:
         keep.append(result)
+
+
+def pool_start() -> float:
+    """Seconds from opening the default worker pool until its workers have answered."""
+    start = time.perf_counter()
+    with open_executor(None, workers=CORES) as pool:
+        list(pool.map(abs, range(CORES)))
+        return time.perf_counter() - start
 
 
 def cli_check(store_root: Path) -> tuple[float, float]:
@@ -209,11 +233,10 @@ def _timed_machine(fn) -> tuple[float, float]:
 
 def main(rounds: int) -> dict[str, float]:
     runs: dict[str, list[tuple[float, float]]] = {
-        "direct": [], "measure": [], "batch": [], "interactive": [], "copy": [], "unchecked": [], "cluster": []
+        "direct": [], "measure": [], "batch": [], "threads": [], "interactive": [], "copy": [], "unchecked": [],
+        "cluster": [],
     }  # fmt: skip
-    reports, metrics, checks = [], [], []
-    from workbench.batch.cluster import LOCAL_CLUSTER, open_executor
-
+    reports, metrics, checks, starts = [], [], [], []
     cluster = open_executor(LOCAL_CLUSTER, workers=CORES)
     workers = cluster.__enter__()
     assert workers is not None
@@ -228,17 +251,24 @@ def main(rounds: int) -> dict[str, float]:
             forget_references()
             runs["measure"].append(_timed(lambda s=stores["direct"], o=out: direct_measures(s, o)))
             kept: list = []
-            runs["batch"].append(_timed(lambda s=stores["batch"], k=kept: batch(s, keep=k)))
+            runs["batch"].append(_timed_machine(lambda s=stores["batch"], k=kept: batch(s, keep=k)))
+            runs["threads"].append(_timed(lambda s=stores["threads"]: batch(s, where=THREADS)))
             runs["cluster"].append(
                 _timed_machine(lambda s=stores["cluster"], w=workers: batch(s, executor=w))
             )
             interactive = batch_registry(stores["interactive"].root, INTERACTIVE)
-            runs["interactive"].append(_timed(lambda s=stores["interactive"], r=interactive: batch(s, r)))
+            runs["interactive"].append(
+                _timed_machine(lambda s=stores["interactive"], r=interactive: batch(s, r))
+            )
+            starts.append(pool_start())
+            # the stand-in model never uses the executor: the batch's own machinery, without worker processes
             copy = BackendRegistry([CopyBackend(next(out.glob("*.mp4")))])
             with measurement_off():
-                runs["copy"].append(_timed(lambda s=stores["copy"], r=copy: batch(s, r)))
+                runs["copy"].append(_timed(lambda s=stores["copy"], r=copy: batch(s, r, where=THREADS)))
                 with checks_off():
-                    runs["unchecked"].append(_timed(lambda s=stores["unchecked"], r=copy: batch(s, r)))
+                    runs["unchecked"].append(
+                        _timed(lambda s=stores["unchecked"], r=copy: batch(s, r, where=THREADS))
+                    )
             # the report of the batch just run, and what measuring its takes cost (recorded by each job)
             result, output = kept[0], root / "report"
             write_results(results_table(result), output)
@@ -263,9 +293,12 @@ def main(rounds: int) -> dict[str, float]:
         "direct_render_loop_s": round(wall["direct"], 2),
         "direct_render_cpu_s": round(cpu["direct"], 2),
         "batch_s": round(wall["batch"], 2),
+        "batch_threads_s": round(wall["threads"], 2),
         "batch_interactive_plan_s": round(wall["interactive"], 2),
         "cores_busy_batch": round(busy["batch"], 2),
+        "cores_busy_threads": round(busy["threads"], 2),
         "cores_busy_interactive_plan": round(busy["interactive"], 2),
+        "worker_pool_start_s": round(statistics.median(starts), 2),
         "cores_busy_direct": round(busy["direct"], 2),
         "cores_busy_target": 1.85,
         "batch_local_cluster_s": round(wall["cluster"], 2),
@@ -273,6 +306,7 @@ def main(rounds: int) -> dict[str, float]:
         "measure_cpu_s": round(cpu["measure"], 2),
         "wall_over_ideal": round(wall["batch"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3),
         "wall_over_ideal_renders_only": round(wall["batch"] / (cpu["direct"] / CORES), 3),
+        "wall_over_ideal_threads": round(wall["threads"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3),
         "wall_over_ideal_target": 1.1,
         "machinery_ms_per_item": round(wall["copy"] / SEGMENTS * 1000, 1),
         "machinery_pct_of_render": round(wall["copy"] / SEGMENTS / render_s * 100, 2),

@@ -1,25 +1,34 @@
-"""Jobs: the asyncio runner, its event bus and journal, workflows, and the actions that start them."""
+"""Jobs: the asyncio runner, its event bus and journal, workflows, and the actions that start them.
 
-from workbench.domain.retry import RetryPolicy
-from workbench.jobs.actions import (
-    accept_take,
-    cancel_job,
-    pending_previews,
-    preflight,
-    regenerate_video_segment,
-    reject_take,
-    replace_starting_image,
-)
-from workbench.jobs.bus import EventBus
-from workbench.jobs.events import Event, EventType
-from workbench.jobs.image_actions import (
-    accept_image_take,
-    pending_image_previews,
-    preflight_image,
-    regenerate_starting_image,
-    reject_image_take,
-)
-from workbench.jobs.runner import JobHandle, Runner
+Names are imported on first use: a worker process that only renders does not load the runner.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.domain.retry import RetryPolicy
+    from workbench.jobs.actions import (
+        accept_take,
+        cancel_job,
+        pending_previews,
+        preflight,
+        regenerate_video_segment,
+        reject_take,
+        replace_starting_image,
+    )
+    from workbench.jobs.bus import EventBus
+    from workbench.jobs.events import Event, EventType
+    from workbench.jobs.image_actions import (
+        accept_image_take,
+        pending_image_previews,
+        preflight_image,
+        regenerate_starting_image,
+        reject_image_take,
+    )
+    from workbench.jobs.runner import JobHandle, Runner
 
 __all__ = [
     "Event",
@@ -41,3 +50,33 @@ __all__ = [
     "reject_take",
     "replace_starting_image",
 ]
+
+_EXPORTS = {
+    "Event": "workbench.jobs.events",
+    "EventBus": "workbench.jobs.bus",
+    "EventType": "workbench.jobs.events",
+    "JobHandle": "workbench.jobs.runner",
+    "RetryPolicy": "workbench.domain.retry",
+    "Runner": "workbench.jobs.runner",
+    "accept_image_take": "workbench.jobs.image_actions",
+    "accept_take": "workbench.jobs.actions",
+    "cancel_job": "workbench.jobs.actions",
+    "pending_image_previews": "workbench.jobs.image_actions",
+    "pending_previews": "workbench.jobs.actions",
+    "preflight": "workbench.jobs.actions",
+    "preflight_image": "workbench.jobs.image_actions",
+    "regenerate_starting_image": "workbench.jobs.image_actions",
+    "regenerate_video_segment": "workbench.jobs.actions",
+    "reject_image_take": "workbench.jobs.image_actions",
+    "reject_take": "workbench.jobs.actions",
+    "replace_starting_image": "workbench.jobs.actions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench.jobs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

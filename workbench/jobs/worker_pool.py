@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -57,9 +58,18 @@ def _start_worker(progress_queue: Any, cancel_flags: Any, owner_alive: Any) -> N
     global _progress_queue, _cancel_flags
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _progress_queue, _cancel_flags = progress_queue, cancel_flags
+    _one_library_thread()
     threading.Thread(
         target=_watch_owner, args=(owner_alive,), name="workbench-owner-watch", daemon=True
     ).start()
+
+
+def _one_library_thread() -> None:
+    """OpenCV on one thread in a worker: the pool has a worker per core, so the cores are already shared out;
+    OpenCV's own worker threads would only contend with the other workers (and spin while they wait)."""
+    cv2 = sys.modules.get("cv2")
+    if cv2 is not None:
+        cv2.setNumThreads(1)
 
 
 def _watch_owner(owner_alive: Any) -> None:

@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Hashable, Mapping
@@ -86,17 +87,17 @@ class LocalCameraBackend:
         image_size: tuple[int, int],
     ) -> tuple[str, ...]:
         """What the image's size and shape do to the plan (a move with no room to be seen, a target the other
-        way), known before rendering. Plans the same path the render will, at a few dozen samples."""
-        plan = describe_directions(settings.movie_directions, regions, seed=settings.seed)
-        samples = max(2, min(settings.frame_count, 48))
-        path = plan_camera_path(
-            plan,
-            image_size,
+        way), known before rendering. Plans the same path the render will, at a few dozen samples; remembered,
+        as a batch checks each item when it plans and again when it submits, and the editor on every change."""
+        return _path_warnings(
+            settings.movie_directions,
+            settings.seed,
+            tuple(sorted((name, tuple(box)) for name, box in (regions or {}).items())),
+            settings.frame_count,
+            settings.duration_s,
             (settings.resolution.width, settings.resolution.height),
-            samples,
-            samples / settings.duration_s,
+            tuple(image_size),
         )
-        return path.warnings
 
     def describe(
         self, settings: VideoSettings, regions: Mapping[str, tuple[float, float, float, float]] | None = None
@@ -195,6 +196,21 @@ class LocalCameraBackend:
                     max_workers=self._max_workers, thread_name_prefix="local-camera"
                 )
             return self._executor
+
+
+@functools.lru_cache(maxsize=1024)
+def _path_warnings(
+    directions: str,
+    seed: int | None,
+    regions: tuple[tuple[str, tuple[float, float, float, float]], ...],
+    frame_count: int,
+    duration_s: float,
+    size: tuple[int, int],
+    image_size: tuple[int, int],
+) -> tuple[str, ...]:
+    plan = describe_directions(directions, dict(regions), seed=seed)
+    samples = max(2, min(frame_count, 48))
+    return plan_camera_path(plan, image_size, size, samples, samples / duration_s).warnings
 
 
 class _Line:
