@@ -2,13 +2,18 @@
 
 Figures (medians over rounds):
 
-- ``cores_busy_batch``: process CPU seconds per wall second during a batch at concurrency = cores, with the
-  batch's threading plan (target ≥ 1.85 of 2); ``cores_busy_interactive_plan`` the same batch with the
-  one-render-at-a-time plan, for comparison;
+- ``cores_busy_batch``: the machine's busy cores (``/proc/stat``, steal left out) during a batch as
+  ``workbench batch`` runs it: concurrency = cores, renders in worker processes (the default executor, started
+  within the timing), the batch's threading plan (target ≥ 1.85 of 2); ``cores_busy_threads`` the same batch
+  with ``--executor threads`` (renders on threads of one process, which contend for Python's GIL: each drives
+  its encoder and warping frame by frame); ``cores_busy_interactive_plan`` with the one-render-at-a-time
+  plan; ``worker_pool_start_s`` opening the worker pool until its workers answer;
 - ``cores_busy_local_cluster``, ``batch_local_cluster_s``: the same batch with ``--executor local-cluster``
-  (each render in a worker process; the machine's busy cores, from ``/proc/stat``, as the work is in other
-  processes). Renders in one process contend for Python's GIL (each drives its encoder and warping frame by
-  frame); in worker processes they do not;
+  (a Dask cluster of local worker processes, started once before the rounds);
+- ``side_by_side_s``: the batch's useful work without the batch: plain worker processes, one per core,
+  rendering and measuring each take; ``batch_over_side_by_side`` the batch's wall ÷ that (what the runner,
+  the store and the events add), and ``side_by_side_over_ideal`` how far even that is from the ideal below
+  (two busy cores slow each other down: shared caches and memory bandwidth);
 - ``wall_over_ideal``: the batch's wall time ÷ (CPU time of the same work done one by one ÷ cores), i.e.
   how far the batch is from keeping every core busy with useful work (target ≤ 1.1). Each job measures its
   take (the take metrics, issue 11), so the useful work is rendering *and* measuring each take:
@@ -25,16 +30,18 @@ Figures (medians over rounds):
   ``metrics_cpu_pct_of_render_cpu``: the same in CPU time, measured one by one beside the direct renders;
 - ``cli_check_s``: ``workbench batch`` finding a mistake (an unknown model) before starting, wall and CPU.
 
-The machine is shared: other processes' load lowers ``cores_busy`` (our CPU share), so read it together with
-``load_average`` printed beside it.
+The machine is shared: other processes' load raises the machine's busy cores and slows every figure, so read
+them together with ``load_average`` printed beside them (our own renders' threads count in it too).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -60,7 +67,7 @@ from workbench.batch.run import batch_registry
 from workbench.demo.builder import DEMO_LECTURE_ID, init_demo_store
 from workbench.domain.settings import resolve_video_settings
 from workbench.generation.base import BackendInfo, GenerationRequest, GenerationResult, ProgressCallback
-from workbench.generation.local.encoder import INTERACTIVE
+from workbench.generation.local.encoder import INTERACTIVE, THROUGHPUT
 from workbench.generation.local.render import render_video
 from workbench.generation.registry import BackendRegistry
 from workbench.store import LectureStore
@@ -216,10 +223,36 @@ def cli_check(store_root: Path) -> tuple[float, float]:
 
 
 def _machine_cpu() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine (/proc/stat): worker processes' CPU counts too."""
+    """(busy, total) jiffies of the whole machine (/proc/stat): worker processes' CPU counts too. Time the
+    hypervisor gave to other machines (steal) is not ours and counts as neither."""
     with open("/proc/stat") as fh:
-        ticks = [int(v) for v in fh.readline().split()[1:]]
-    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+        user, nice, system, idle, iowait, irq, softirq = (int(v) for v in fh.readline().split()[1:8])
+    busy = user + nice + system + irq + softirq
+    return busy, busy + idle + iowait
+
+
+def side_by_side(store: LectureStore, out: Path) -> None:
+    """The batch's useful work without the batch: each take rendered and then measured by plain worker
+    processes, one per core (the machine's limit, which two busy cores also slow down)."""
+    lecture = store.lecture(DEMO_LECTURE_ID)
+    project = store.project(lecture.project_id)
+    context = multiprocessing.get_context("forkserver")
+    with concurrent.futures.ProcessPoolExecutor(CORES, mp_context=context) as pool:
+        list(pool.map(abs, range(CORES)))
+        jobs = []
+        for asset in lecture.videos:
+            settings = resolve_video_settings(OVERRIDES, project, asset).settings
+            image = lecture.starting_image(asset.starting_image_id)
+            jobs.append(pool.submit(render_and_measure, store.media_path(image.path), out / f"{asset.id}.mp4",
+                                    settings, image.regions))  # fmt: skip
+        for job in jobs:
+            job.result()
+
+
+def render_and_measure(image: Path, output: Path, settings, regions) -> None:
+    render_video(image, output, settings, regions=regions, threading_plan=THROUGHPUT)
+    measure_take(output, starting_image=image, directions=settings.movie_directions, seed=settings.seed,
+                 regions=regions)  # fmt: skip
 
 
 def _timed_machine(fn) -> tuple[float, float]:
@@ -234,7 +267,7 @@ def _timed_machine(fn) -> tuple[float, float]:
 def main(rounds: int) -> dict[str, float]:
     runs: dict[str, list[tuple[float, float]]] = {
         "direct": [], "measure": [], "batch": [], "threads": [], "interactive": [], "copy": [], "unchecked": [],
-        "cluster": [],
+        "cluster": [], "side_by_side": [],
     }  # fmt: skip
     reports, metrics, checks, starts = [], [], [], []
     cluster = open_executor(LOCAL_CLUSTER, workers=CORES)
@@ -246,10 +279,17 @@ def main(rounds: int) -> dict[str, float]:
             root = Path(tmp) / str(n)
             out = root / "direct"
             out.mkdir(parents=True)
-            stores = {name: big_lecture(root / name) for name in runs if name != "measure"}
+            stores = {
+                name: big_lecture(root / name) for name in runs if name not in ("measure", "side_by_side")
+            }
             runs["direct"].append(_timed(lambda s=stores["direct"], o=out: direct_renders(s, o)))
             forget_references()
             runs["measure"].append(_timed(lambda s=stores["direct"], o=out: direct_measures(s, o)))
+            by_hand = root / "side_by_side"
+            by_hand.mkdir()
+            runs["side_by_side"].append(
+                _timed_machine(lambda s=stores["direct"], o=by_hand: side_by_side(s, o))
+            )
             kept: list = []
             runs["batch"].append(_timed_machine(lambda s=stores["batch"], k=kept: batch(s, keep=k)))
             runs["threads"].append(_timed(lambda s=stores["threads"]: batch(s, where=THREADS)))
@@ -307,6 +347,12 @@ def main(rounds: int) -> dict[str, float]:
         "wall_over_ideal": round(wall["batch"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3),
         "wall_over_ideal_renders_only": round(wall["batch"] / (cpu["direct"] / CORES), 3),
         "wall_over_ideal_threads": round(wall["threads"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3),
+        "side_by_side_s": round(wall["side_by_side"], 2),
+        "cores_busy_side_by_side": round(busy["side_by_side"], 2),
+        "side_by_side_over_ideal": round(
+            wall["side_by_side"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3
+        ),
+        "batch_over_side_by_side": round(wall["batch"] / wall["side_by_side"], 3),
         "wall_over_ideal_target": 1.1,
         "machinery_ms_per_item": round(wall["copy"] / SEGMENTS * 1000, 1),
         "machinery_pct_of_render": round(wall["copy"] / SEGMENTS / render_s * 100, 2),
