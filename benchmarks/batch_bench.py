@@ -38,10 +38,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import concurrent.futures
 import contextlib
 import dataclasses
-import multiprocessing
 import os
 import shutil
 import statistics
@@ -70,6 +68,7 @@ from workbench.generation.base import BackendInfo, GenerationRequest, Generation
 from workbench.generation.local.encoder import INTERACTIVE, THROUGHPUT
 from workbench.generation.local.render import render_video
 from workbench.generation.registry import BackendRegistry
+from workbench.jobs.worker_pool import WorkerProcessPool
 from workbench.store import LectureStore
 
 SEGMENTS = 24
@@ -232,27 +231,30 @@ def _machine_cpu() -> tuple[int, int]:
 
 
 def side_by_side(store: LectureStore, out: Path) -> None:
-    """The batch's useful work without the batch: each take rendered and then measured by plain worker
-    processes, one per core (the machine's limit, which two busy cores also slow down)."""
+    """The batch's useful work without the batch: plain worker processes, one per core, render every take and
+    then measure each (the machine's limit, which two busy cores also slow down)."""
     lecture = store.lecture(DEMO_LECTURE_ID)
     project = store.project(lecture.project_id)
-    context = multiprocessing.get_context("forkserver")
-    with concurrent.futures.ProcessPoolExecutor(CORES, mp_context=context) as pool:
+    work = []
+    for asset in lecture.videos:
+        settings = resolve_video_settings(OVERRIDES, project, asset).settings
+        image = lecture.starting_image(asset.starting_image_id)
+        work.append((store.media_path(image.path), out / f"{asset.id}.mp4", settings, dict(image.regions)))
+    with WorkerProcessPool(CORES) as pool:  # plain work, but its fork server has the render modules loaded
         list(pool.map(abs, range(CORES)))
-        jobs = []
-        for asset in lecture.videos:
-            settings = resolve_video_settings(OVERRIDES, project, asset).settings
-            image = lecture.starting_image(asset.starting_image_id)
-            jobs.append(pool.submit(render_and_measure, store.media_path(image.path), out / f"{asset.id}.mp4",
-                                    settings, image.regions))  # fmt: skip
-        for job in jobs:
+        renders = [
+            pool.submit(render_video, i, o, s, regions=r, threading_plan=THROUGHPUT) for i, o, s, r in work
+        ]
+        for job in renders:
             job.result()
-
-
-def render_and_measure(image: Path, output: Path, settings, regions) -> None:
-    render_video(image, output, settings, regions=regions, threading_plan=THROUGHPUT)
-    measure_take(output, starting_image=image, directions=settings.movie_directions, seed=settings.seed,
-                 regions=regions)  # fmt: skip
+        measures = [
+            pool.submit(
+                measure_take, o, starting_image=i, directions=s.movie_directions, seed=s.seed, regions=r
+            )
+            for i, o, s, r in work
+        ]
+        for job in measures:
+            job.result()
 
 
 def _timed_machine(fn) -> tuple[float, float]:
@@ -370,6 +372,9 @@ def main(rounds: int) -> dict[str, float]:
 
 
 if __name__ == "__main__":
+    # Worker processes start by importing the main module (as ``workbench batch``'s import ``workbench.cli``, a
+    # few milliseconds); they need nothing from this script, so they are spared importing it and its imports.
+    del sys.modules["__main__"].__file__
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     os.environ.setdefault("WORKBENCH_USER", "bench")

@@ -134,6 +134,36 @@ async def test_a_dask_local_cluster_makes_the_same_takes_as_local_threads(
         assert all(np.array_equal(x, y) for x, y in zip(frames_a, frames_b, strict=True))
 
 
+@pytest.mark.slow
+async def test_the_default_worker_processes_make_the_same_takes_with_live_progress_and_metrics(
+    demo_store, _demo_template, tmp_path
+):
+    """``workbench batch`` renders in worker processes: same bytes as threads, progress within each take, and
+    the take metrics measured in the worker as it rendered."""
+    import shutil
+
+    from workbench import open_store
+    from workbench.jobs.worker_pool import WorkerProcessPool
+
+    twin_root = tmp_path / "twin"
+    shutil.copytree(_demo_template, twin_root)
+    twin = open_store(twin_root)
+    request = BatchRequest(asset_ids=["seg-01", "seg-03"], overrides={**SMALL, "duration_s": 2.0, "seed": 5})
+    on_threads = await run_batch(demo_store, request, concurrency=2)
+    updates = []
+    with open_executor(None, workers=2) as pool:
+        assert isinstance(pool, WorkerProcessPool)
+        in_workers = await run_batch(twin, request, concurrency=2, executor=pool, on_update=updates.append)
+    assert in_workers.executor == "WorkerProcessPool"
+    assert list(in_workers.results["status"]) == ["pending", "pending"]
+    for a, b in zip(on_threads.results.to_dict("records"), in_workers.results.to_dict("records"), strict=True):
+        assert demo_store.media_path(a["take_path"]).read_bytes() == twin.media_path(b["take_path"]).read_bytes()
+        metrics = twin.take_metrics(b["take_id"])
+        assert metrics is not None and metrics.decoded_frames == 24
+    fractions = [u.fraction for u in updates if u.state == "progress"]
+    assert any(0 < f < 1 for f in fractions), "no progress came back from the worker processes"
+
+
 async def test_an_image_batch_plans_with_provenance_and_accepts_what_passes(demo_store):
     request = BatchRequest(images=True, asset_ids=["seg-01", LEGACY_ASSET_ID], overrides={"size": "640x360"},
                            variants=[{"seed": 1}, {"seed": 2}], policy="accept-passing")  # fmt: skip
