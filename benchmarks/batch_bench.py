@@ -372,9 +372,6 @@ def main(rounds: int) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    # Worker processes start by importing the main module (as ``workbench batch``'s import ``workbench.cli``, a
-    # few milliseconds); they need nothing from this script, so they are spared importing it and its imports.
-    del sys.modules["__main__"].__file__
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     os.environ.setdefault("WORKBENCH_USER", "bench")

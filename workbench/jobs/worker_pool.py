@@ -15,7 +15,9 @@ within a take, and a cancel that stops a render within a frame (so Ctrl-C leaves
 
 Workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and the batch (not each worker)
 decides what an interrupt means: it cancels the renders through their flags and waits for them to clean up.
-Workers start from a fork server that has the render modules imported, so starting one is quick.
+Workers start from a fork server that has the render modules imported, so starting one is quick, and they do
+not re-run the main module (a script, a notebook kernel): they only run workbench functions, and a script that
+opens a pool without the ``if __name__ == "__main__":`` guard then works instead of failing in every worker.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,11 +132,41 @@ class _Link:
             self._pool._release(self._slot, self._token)
 
 
+class _WorkerProcess(multiprocessing.context.ForkServerProcess):
+    """A fork-server process that starts without importing ``__main__`` (see the module docstring)."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        with _main_module_hidden():  # what the new process is told to import is decided in here
+            return multiprocessing.context.ForkServerProcess._Popen(process_obj)
+
+
+class _WorkerContext(multiprocessing.context.ForkServerContext):
+    Process = _WorkerProcess
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """``__main__`` without the name and path a child process would import it by (for an instant)."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 class WorkerProcessPool(concurrent.futures.ProcessPoolExecutor):
     """A process pool whose work can report progress and be cancelled mid-way (``link``)."""
 
     def __init__(self, max_workers: int, *, preload: Sequence[str] = PRELOAD) -> None:
-        context = multiprocessing.get_context("forkserver")
+        context = _WorkerContext()
         context.set_forkserver_preload(list(preload))
         self._queue = context.SimpleQueue()
         self._flags = context.RawArray("q", SLOTS)
@@ -154,9 +187,15 @@ class WorkerProcessPool(concurrent.futures.ProcessPoolExecutor):
         self._relay.start()
 
     def start_workers(self) -> None:
-        """Start every worker now (they start on demand otherwise), e.g. while a batch is being planned."""
-        for _ in range(self.workers):
-            self.submit(_started)
+        """Start every worker now, in the background (they start on demand otherwise): the fork server's
+        imports then overlap whatever comes next, e.g. planning the batch."""
+
+        def start() -> None:
+            with contextlib.suppress(RuntimeError):  # shut down before they started: nothing to start
+                for _ in range(self.workers):
+                    self.submit(_started)
+
+        threading.Thread(target=start, name="workbench-worker-start", daemon=True).start()
 
     def link(self, on_progress: ProgressCallback) -> _Link:
         """A new line for one piece of work: ``on_progress`` hears its reports (on the relay thread)."""

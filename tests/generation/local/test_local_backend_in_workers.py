@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -95,6 +97,22 @@ async def test_workers_ignore_ctrl_c_which_the_batch_handles(
     await asyncio.sleep(0.2)
     result = await backend.generate(request(slide_png(), out_dir / "take.mp4", pool), lambda p: None)
     assert probe(result.path).frames == 24
+
+
+def test_a_script_without_a_main_guard_can_open_a_pool_and_is_not_rerun_by_its_workers(tmp_path: Path) -> None:
+    script = tmp_path / "quick.py"
+    script.write_text(
+        "from workbench.jobs.worker_pool import WorkerProcessPool\n"
+        "print('script ran', flush=True)\n"
+        "pool = WorkerProcessPool(2)\n"
+        "pool.start_workers()\n"
+        "print(sum(pool.map(abs, range(-4, 4))))\n"
+        "pool.shutdown()\n"
+    )
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["script ran", "16"]
+    assert "Traceback" not in run.stderr
 
 
 def test_links_free_their_slot_only_when_closed_and_tokens_never_repeat() -> None:
