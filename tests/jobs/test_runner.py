@@ -343,7 +343,11 @@ async def test_jobs_for_one_device_take_turns_without_holding_the_other_slots(st
         regenerate_video_segment(runner, "lec", seg, {**SMALL, "model": "gpu-model"})
         for seg in ("seg-1", "seg-2")
     ]
-    await asyncio.sleep(0.2)
+    for _ in range(200):  # the first starts once the runner's recovery is done (slower on a loaded machine)
+        if gpu.running:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # time for the second to start, were it wrongly allowed to
     assert gpu.running == 1  # the second waits for the device, not for a slot
     local = await regenerate_video_segment(runner, "lec", "seg-x0", SMALL).wait()  # the other slot is free
     assert local.status is JobStatus.AWAITING_REVIEW
