@@ -1,16 +1,16 @@
 """Segment Workbench: regenerate, review and batch-compare AI-generated lecture video segments.
 
-The public surface is re-exported here, imported on first use (so a worker process that renders, or a CLI
-that finds a mistake, does not pay for the runner, the store and pandas); modules behind it are organised by
-layer (domain → store → generation → jobs → ui).
+The public surface is re-exported here, imported on first use (so a worker process that only renders does
+not import the runner, the store and pandas); modules behind it are organised by layer (domain → store →
+generation → jobs → ui).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workbench import errors
+from workbench._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from workbench.domain import (
@@ -133,13 +133,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workbench' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _EXPORTS)
 
 
 __all__ = [

@@ -156,8 +156,12 @@ async def test_the_default_worker_processes_make_the_same_takes_with_live_progre
         in_workers = await run_batch(twin, request, concurrency=2, executor=pool, on_update=updates.append)
     assert in_workers.executor == "WorkerProcessPool"
     assert list(in_workers.results["status"]) == ["pending", "pending"]
-    for a, b in zip(on_threads.results.to_dict("records"), in_workers.results.to_dict("records"), strict=True):
-        assert demo_store.media_path(a["take_path"]).read_bytes() == twin.media_path(b["take_path"]).read_bytes()
+    for a, b in zip(
+        on_threads.results.to_dict("records"), in_workers.results.to_dict("records"), strict=True
+    ):
+        assert (
+            demo_store.media_path(a["take_path"]).read_bytes() == twin.media_path(b["take_path"]).read_bytes()
+        )
         metrics = twin.take_metrics(b["take_id"])
         assert metrics is not None and metrics.decoded_frames == 24
     fractions = [u.fraction for u in updates if u.state == "progress"]

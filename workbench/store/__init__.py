@@ -6,17 +6,13 @@ The store (and pandas with it) is imported on first use, so importing a helper m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from workbench._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from workbench.store.lecture_store import STORE_FORMAT, LectureStore, open_store
 
 __all__ = ["STORE_FORMAT", "LectureStore", "open_store"]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'workbench.store' has no attribute {name!r}")
-    from workbench.store import lecture_store
-
-    return getattr(lecture_store, name)
+__getattr__ = lazy_exports(__name__, globals(), dict.fromkeys(__all__, "workbench.store.lecture_store"))

@@ -99,7 +99,9 @@ async def test_workers_ignore_ctrl_c_which_the_batch_handles(
     assert probe(result.path).frames == 24
 
 
-def test_a_script_without_a_main_guard_can_open_a_pool_and_is_not_rerun_by_its_workers(tmp_path: Path) -> None:
+def test_a_script_without_a_main_guard_can_open_a_pool_and_is_not_rerun_by_its_workers(
+    tmp_path: Path,
+) -> None:
     script = tmp_path / "quick.py"
     script.write_text(
         "from workbench.jobs.worker_pool import WorkerProcessPool\n"
