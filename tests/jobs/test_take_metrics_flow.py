@@ -40,7 +40,7 @@ async def _regenerate(runner, directions: str):
 @pytest.fixture
 def measured_after_rendering(monkeypatch):
     """As with a model that does not encode its own video: the take is measured from its file afterwards."""
-    monkeypatch.setattr(LiveMeasurement, "begin", lambda self, extradata, nice: None)
+    monkeypatch.setattr(LiveMeasurement, "begin", lambda self, nice: None)
 
 
 async def test_each_take_is_measured_before_its_preview_is_announced(runner, events, monkeypatch) -> None:

@@ -1,11 +1,13 @@
-"""Measuring a take while it renders: the local model hands each encoded packet to a :class:`LiveMeasurement`
-(an :class:`~workbench.generation.base.EncodedVideoObserver`), which decodes and measures in its own threads
-on the CPU the render leaves idle. The take's metrics are then ready when its file is, instead of a decode
-and a registration later (``benchmarks/metrics_bench.py`` measures both ways).
+"""Measuring a take while it renders: the local model shows each frame it encodes to a
+:class:`LiveMeasurement` (a :class:`~workbench.generation.base.FrameObserver`), which measures in its own
+threads on the CPU the render leaves idle. The take's metrics are then ready when its file is, without
+decoding it: decoding every frame of a 720p take alone costs a quarter of rendering it, more than the
+measurement may (``benchmarks/metrics_bench.py`` measures both ways).
 
-The packets are the bytes written to the file, so the metrics equal a later measurement of the file (tested,
-field by field): backfilling or re-measuring a take gives the same numbers. A failure here never fails the
-render: :meth:`LiveMeasurement.end` then returns ``None`` and the take is measured from its file afterwards.
+The frames are the encoder's input, so the metrics are those of the picture before H.264 compression; a
+later measurement of the file agrees within what compression changes (tested, metric by metric). The file
+itself is checked to hold one packet per frame measured. A failure here never fails the render:
+:meth:`LiveMeasurement.end` then returns ``None`` and the take is measured from its file afterwards.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
 
-from workbench.analysis.take_metrics import PacketFeed, measure_take
+from workbench.analysis.take_metrics import FrameFeed, measure_take
 from workbench.domain.metrics import TakeMetrics
 from workbench.generation.local.render import lower_thread_priority
 
@@ -45,15 +48,17 @@ class LiveMeasurement:
     seed: int = 0
     regions: Mapping[str, Box] = field(default_factory=dict)
     committed: Path | None = None
-    _feed: PacketFeed | None = field(default=None, init=False, repr=False)
+    #: Where the committed video's samples are kept between processes (see ``measure_take``).
+    reference_cache: Path | None = None
+    _feed: FrameFeed | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _result: TakeMetrics | None = field(default=None, init=False, repr=False)
     _error: BaseException | None = field(default=None, init=False, repr=False)
-    _packets: int = field(default=0, init=False, repr=False)
+    _frames: int = field(default=0, init=False, repr=False)
 
-    def begin(self, extradata: bytes | None, nice: int) -> None:
+    def begin(self, nice: int) -> None:
         try:
-            self._feed = PacketFeed(self.fps, self.frame_count, extradata)
+            self._feed = FrameFeed(self.fps, self.frame_count)
             self._thread = threading.Thread(
                 target=self._run, args=(nice,), name="take-metrics-live", daemon=True
             )
@@ -61,14 +66,23 @@ class LiveMeasurement:
         except Exception as exc:  # an observer never fails the render
             self._feed, self._error = None, exc
 
-    def packet(self, data: bytes, pts: int | None, dts: int | None) -> None:
-        if self._feed is not None:
-            self._feed.put(data, pts, dts)
-            self._packets += 1
+    def frame(self, i420: np.ndarray) -> None:
+        feed = self._feed
+        if feed is None:
+            return
+        try:
+            feed.put(i420)
+        except Exception as exc:  # an observer never fails the render: the take is measured afterwards
+            self._error, self._feed = exc, None
+            feed.abort()
+            return
+        self._frames += 1
 
     def end(self, completed: bool) -> TakeMetrics | None:
         feed, thread = self._feed, self._thread
         if feed is None or thread is None:
+            if thread is not None:
+                thread.join()  # its feed was abandoned: it is ending
             if self._error is not None:
                 log.warning("Could not measure the take while it rendered: %s", self._error)
             return None
@@ -80,7 +94,7 @@ class LiveMeasurement:
         feed.close()
         thread.join()
         if self._error is None:
-            self._error = _file_disagrees(self.video, self._packets)
+            self._error = _file_disagrees(self.video, self._frames)
         if self._error is not None:
             log.warning("Could not measure the take while it rendered (measured from the file instead): %s",
                         self._error)  # fmt: skip
@@ -90,33 +104,35 @@ class LiveMeasurement:
         return replace(self._result, metrics_s=time.perf_counter() - tail)
 
     def _run(self, nice: int) -> None:
-        lower_thread_priority(nice)  # threads started from here (the decoders) inherit it
+        lower_thread_priority(nice)  # threads started from here (the committed video's decoder) inherit it
         try:
             assert self._feed is not None
             self._result = measure_take(
                 self.video, starting_image=self.starting_image, directions=self.directions, seed=self.seed,
                 regions=self.regions, committed=self.committed, feed=self._feed,
+                reference_cache=self.reference_cache,
             )  # fmt: skip
         except BaseException as exc:
-            self._error = exc
+            if self._error is None:  # an abandoned feed reports why it was abandoned
+                self._error = exc
 
     def __getstate__(self) -> dict[str, Any]:
         """Only the arguments travel (to a render's process); the threads and the feed start there."""
         state = dict(self.__dict__)
         for name in ("_feed", "_thread", "_result", "_error"):
             state[name] = None
-        state["_packets"] = 0
+        state["_frames"] = 0
         return state
 
 
-def _file_disagrees(path: Path, packets: int) -> BaseException | None:
-    """The file must hold the packets that were measured (a demux, no decode: milliseconds)."""
+def _file_disagrees(path: Path, frames: int) -> BaseException | None:
+    """The file must hold one packet per frame measured (a demux, no decode: milliseconds)."""
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             found = sum(1 for p in container.demux(stream) if p.size)
     except Exception as exc:
         return exc
-    if found != packets:
-        return RuntimeError(f"the file holds {found} packets, {packets} were measured")
+    if found != frames:
+        return RuntimeError(f"the file holds {found} packets, {frames} frames were measured")
     return None

@@ -10,8 +10,8 @@ pixels) and keeps up to ``MAX_SAMPLES`` evenly spaced frames at ``METRICS_WIDTH`
 - sharpness compares each frame's detail with the starting image seen through the same registration;
 - similarity is the mean SSIM against the committed video's frames at the same times.
 
-The frames come from the file or, while the local model encodes the take, from its packets
-(:class:`PacketFeed`, :mod:`workbench.analysis.live_metrics`): the same bytes, the same numbers.
+The frames come from the file or, while the local model renders the take, from its encoder's input
+(:class:`FrameFeed`, :mod:`workbench.analysis.live_metrics`): no decode at all.
 
 Sampling is what keeps the cost to a fraction of a render (``benchmarks/metrics_bench.py``): registration
 and adherence grow with the samples, not with the length of the clip. Everything here is a plain function of
@@ -21,17 +21,18 @@ files and arguments that pickle, so a process pool or a Dask worker can run it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import itertools
 import math
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import av
 import cv2
@@ -49,10 +50,11 @@ __all__ = [
     "MAX_SAMPLES",
     "METRICS_WIDTH",
     "DecodedVideo",
-    "PacketFeed",
+    "FrameFeed",
     "content_hash",
     "decode_for_metrics",
     "forget_references",
+    "keep_reference_samples",
     "measure_take",
     "ssim",
 ]
@@ -71,8 +73,11 @@ IMAGE_WIDTH = 1280
 #: A frame is black when its mean luma is below this (video black is 16) and it shows almost no contrast.
 BLACK_LUMA = 24.0
 BLACK_SPREAD = 6.0
-#: Two consecutive frames are the same picture when no sampled pixel differs by more than this.
+#: Two consecutive frames are the same picture when at most ``FROZEN_SHARE`` of the grid's pixels differ by more
+#: than ``FROZEN_DIFF``: H.264 keeps refreshing a still picture, changing a few pixels by up to ~10 levels
+#: (measured on x264 takes), which a strict "no pixel changed" would read as motion.
 FROZEN_DIFF = 2
+FROZEN_SHARE = 0.001
 #: Pixels per side of the coarse grid black and frozen frames are judged on.
 GRID_WIDTH = 160
 #: A lost frame the whole view (or the last pose) explains this well is taken without searching the image.
@@ -90,6 +95,14 @@ def content_hash(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+class MeasuredFrame(NamedTuple):
+    """What the one pass needs of a frame: its coarse grid, its luma when it may be sampled, its time (s)."""
+
+    grid: np.ndarray
+    luma: np.ndarray | None
+    time: float
 
 
 @dataclass
@@ -152,12 +165,32 @@ def decode_for_metrics(
         # slice threads cost a third more CPU here for the same frames (measured on a 720p take)
         stream.codec_context.thread_count = 1
         return _tally(
-            container.decode(stream), fps, estimate, width=width, max_samples=max_samples, on_sample=on_sample
-        )
+            _file_frames(container.decode(stream), fps), fps, estimate, width=width, max_samples=max_samples,
+            on_sample=on_sample,
+        )  # fmt: skip
+
+
+def _file_frames(frames: Iterable[av.VideoFrame], fps: float) -> Iterator[MeasuredFrame]:
+    """Decoded frames as :func:`_tally` reads them."""
+    for index, frame in enumerate(frames):
+        luma = _luma(frame)
+        t = float(frame.time) if frame.time is not None else (index / fps if fps else 0.0)
+        yield MeasuredFrame(_grid(luma), luma, t)
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> int:
+    """How many pixels differ by more than ``FROZEN_DIFF``."""
+    return int(np.count_nonzero(cv2.absdiff(a, b) > FROZEN_DIFF))
+
+
+def _grid(luma: np.ndarray) -> np.ndarray:
+    """The coarse grid of pixels black and frozen frames are judged on."""
+    step = max(1, luma.shape[1] // GRID_WIDTH)
+    return np.ascontiguousarray(luma[::step, ::step])
 
 
 def _tally(
-    frames: Iterable[av.VideoFrame],
+    frames: Iterable[MeasuredFrame],
     fps: float,
     estimate: int,
     *,
@@ -165,28 +198,27 @@ def _tally(
     max_samples: int,
     on_sample: Callable[[np.ndarray], None] | None,
 ) -> DecodedVideo:
-    """The one pass over every decoded frame behind :func:`decode_for_metrics` (frames from a file or, while a
-    video is being encoded, from its packets: :class:`PacketFeed`)."""
+    """The one pass over every frame behind :func:`decode_for_metrics` (frames decoded from a file or, while
+    the local model renders a video, the frames it encodes: :class:`FrameFeed`)."""
     out = DecodedVideo(fps=fps)
     out.stride = max(1, math.ceil(estimate / max_samples)) if estimate else 1
     previous_grid: np.ndarray | None = None
     last_time = 0.0
     for index, frame in enumerate(frames):
-        luma = _luma(frame)
-        step = max(1, luma.shape[1] // GRID_WIDTH)
-        grid = np.ascontiguousarray(luma[::step, ::step])
+        grid = frame.grid
         if float(grid.mean()) < BLACK_LUMA and float(grid.std()) < BLACK_SPREAD:
             out.black += 1
         same_size = previous_grid is not None and previous_grid.shape == grid.shape
-        if same_size and int(cv2.absdiff(previous_grid, grid).max()) <= FROZEN_DIFF:
+        if same_size and _changed(previous_grid, grid) <= FROZEN_SHARE * grid.size:
             out.frozen_pairs += 1
         previous_grid = grid
-        t = float(frame.time) if frame.time is not None else (index / out.fps if out.fps else 0.0)
-        last_time = t
+        last_time = frame.time
         out.frames += 1
         if index % out.stride == 0:
-            out.samples.append(_small(luma, width))
-            out.times.append(t)
+            if frame.luma is None:
+                raise RuntimeError(f"frame {index} was not kept for sampling")
+            out.samples.append(_small(frame.luma, width))
+            out.times.append(frame.time)
             if on_sample is not None:
                 on_sample(out.samples[-1])
             elif len(out.samples) > 2 * max_samples:  # the estimate was short: thin to every other
@@ -240,21 +272,28 @@ def _frames_at(path: str | Path, times: Sequence[float], width: int) -> DecodedV
     return out
 
 
-class PacketFeed:
-    """An H.264 stream handed over packet by packet while it is being encoded, decoded as it arrives.
+class FrameFeed:
+    """The frames of a video handed over one by one while the local model encodes them (I420 buffers), so
+    the take is measured as it renders instead of decoding the finished file.
 
-    The packets are the bytes the muxer writes to the file, so the frames are the ones a later decode of the
-    file gives (bit-exact; tested): a take can be measured while it renders instead of after.
-    :meth:`put` never blocks the encoder; :meth:`close` ends the stream, :meth:`abort` abandons it.
+    :meth:`put` runs in the render's encoding thread and never blocks it: it copies the coarse grid of the
+    frame (a few kilobytes) and, for the frames sampled, the luma plane, and lets the buffer go at once.
+    These are the frames before H.264 compression; a later measurement of the file agrees within what the
+    compression changes (tested). :meth:`close` ends the stream, :meth:`abort` abandons it.
     """
 
-    def __init__(self, fps: float, frame_count: int, extradata: bytes | None) -> None:
+    def __init__(self, fps: float, frame_count: int) -> None:
         self.fps, self.frame_count = fps, frame_count
-        self._extradata = extradata
-        self._queue: queue.SimpleQueue[tuple[bytes, int | None, int | None] | bool] = queue.SimpleQueue()
+        _, self._stride, _ = _plan(fps, frame_count)
+        self._index = 0
+        self._queue: queue.SimpleQueue[MeasuredFrame | bool] = queue.SimpleQueue()
 
-    def put(self, data: bytes, pts: int | None, dts: int | None) -> None:
-        self._queue.put((data, pts, dts))
+    def put(self, i420: np.ndarray) -> None:
+        height = i420.shape[0] * 2 // 3
+        luma = i420[:height]
+        index, self._index = self._index, self._index + 1
+        kept = luma.copy() if index % self._stride == 0 else None
+        self._queue.put(MeasuredFrame(_grid(luma), kept, index / self.fps if self.fps else 0.0))
 
     def close(self) -> None:
         self._queue.put(True)
@@ -262,26 +301,15 @@ class PacketFeed:
     def abort(self) -> None:
         self._queue.put(False)
 
-    def frames(self) -> Iterator[av.VideoFrame]:
-        """The decoded frames, in display order; raises ``RuntimeError`` when the stream was abandoned."""
-        decoder = av.CodecContext.create("h264", "r")
-        if self._extradata:
-            decoder.extradata = self._extradata
-        decoder.thread_count = 1
-        time_base = Fraction(1, round(self.fps)) if self.fps else Fraction(1, 1)
+    def frames(self) -> Iterator[MeasuredFrame]:
+        """The frames in order; raises ``RuntimeError`` when the stream was abandoned."""
         while True:
             item = self._queue.get()
             if item is False:
                 raise RuntimeError("the video being measured was abandoned")
             if item is True:
-                for frame in decoder.decode(None):
-                    frame.time_base = time_base  # flushed frames came with no packet to time them by
-                    yield frame
                 return
-            data, pts, dts = item
-            packet = av.Packet(data)
-            packet.pts, packet.dts, packet.time_base = pts, dts, time_base
-            yield from decoder.decode(packet)
+            yield item
 
 
 #: Committed videos' samples, kept for the next take measured against the same file (variants, a series of
@@ -291,20 +319,110 @@ _REFERENCES_LOCK = threading.Lock()
 REFERENCE_CACHE_SIZE = 4
 
 
-def _reference(path: str | Path, width: int, times: Sequence[float]) -> DecodedVideo:
-    """The committed video's frames at ``times`` (decoded once per file version, then from memory)."""
+def _reference(
+    path: str | Path, width: int, times: Sequence[float], cache: Path | None = None
+) -> DecodedVideo:
+    """The committed video's frames at ``times``: from memory (this process measured against it before), from
+    ``cache`` (a folder of samples kept on disk by content: any process, any session), else decoded and kept
+    in both. Decoding a 720p committed video costs about a tenth of rendering a take: a segment's first take
+    pays it once, and :func:`keep_reference_samples` can pay it ahead, when a take is accepted."""
     st = Path(path).stat()
     key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, width, tuple(times))
     with _REFERENCES_LOCK:
         found = _REFERENCES.get(key)
     if found is not None:
         return found
-    decoded = decode_for_metrics(path, width=width, at_times=times)
+    stored = _cache_file(cache, path, width, times) if cache is not None else None
+    decoded = _read_samples(stored, width, times) if stored is not None else None
+    if decoded is None:
+        decoded = decode_for_metrics(path, width=width, at_times=times)
+        if stored is not None:
+            _write_samples(stored, decoded)
     with _REFERENCES_LOCK:
         _REFERENCES[key] = decoded
         while len(_REFERENCES) > REFERENCE_CACHE_SIZE:
             _REFERENCES.pop(next(iter(_REFERENCES)))
     return decoded
+
+
+def keep_reference_samples(
+    video: str | Path,
+    cache: Path,
+    *,
+    directions: str = "",
+    regions: Mapping[str, Box] | None = None,
+    seed: int = 0,
+    starting_image: str | Path | None = None,
+) -> None:
+    """Decode ``video``'s samples into ``cache`` now (and keep them in memory), at the width a take with
+    ``directions`` is analysed at, for takes of its length and frame rate (the usual next try), and prepare
+    ``starting_image`` for registration: called before a take of the segment is likely (its editor opened,
+    a take accepted), so that take's measurement finds both ready."""
+    width = analysis_width(directions, regions or {}, seed)
+    if starting_image is not None:
+        _prepared(starting_image, width)
+    _fps, _stride, times = sample_plan(video)
+    if times:
+        _reference(video, width, times, cache)
+
+
+def analysis_width(directions: str, regions: Mapping[str, Box], seed: int = 0) -> int:
+    """The width a take with these directions is analysed at: picture effects (text lines, focus) are judged
+    on small details, so they get larger samples."""
+    expected, _plan = expected_from_directions(directions, regions, seed=seed)
+    return (
+        DETAIL_WIDTH if any(m.kind not in CAMERA_KINDS for step in expected for m in step) else METRICS_WIDTH
+    )
+
+
+#: Files of samples in a cache folder: ``<sha256 of the video>-<width>-<digest of the times>.npz``.
+_SAMPLES_SUFFIX = ".npz"
+
+
+def _cache_file(cache: Path, video: str | Path, width: int, times: Sequence[float]) -> Path | None:
+    try:
+        content = content_hash(video)
+    except OSError:
+        return None
+    moments = hashlib.sha256(repr([round(t, 6) for t in times]).encode()).hexdigest()[:16]
+    return cache / f"{content}-{width}-{moments}{_SAMPLES_SUFFIX}"
+
+
+def _read_samples(file: Path, width: int, times: Sequence[float]) -> DecodedVideo | None:
+    """Kept samples, or ``None`` when there are none or they do not fit (a damaged file is decoded again)."""
+    try:
+        with np.load(file, allow_pickle=False) as data:
+            frames, present = data["samples"], data["present"]
+            fps, frames_total, duration = (float(x) for x in data["facts"])
+    except Exception:  # missing, cut short, not an archive, other arrays: decode the video instead
+        return None
+    if (
+        frames.dtype != np.uint8 or frames.ndim != 3 or frames.shape[2] != width
+        or len(frames) != len(times) or present.shape != (len(times),)
+    ):  # fmt: skip
+        return None
+    out = DecodedVideo(frames=int(frames_total), fps=fps, duration_s=duration, times=list(times))
+    out.samples = [np.ascontiguousarray(f) if ok else None for f, ok in zip(frames, present, strict=True)]  # type: ignore[misc]
+    return out
+
+
+def _write_samples(file: Path, decoded: DecodedVideo) -> None:
+    """Keep samples for later (atomically: a reader sees the whole file or none; a failure only costs time)."""
+    shape = next((s.shape for s in decoded.samples if s is not None), None)
+    if shape is None:
+        return
+    frames = np.stack([s if s is not None else np.zeros(shape, np.uint8) for s in decoded.samples])
+    present = np.array([s is not None for s in decoded.samples])
+    facts = np.array([decoded.fps, decoded.frames, decoded.duration_s])
+    temporary = file.with_name(f".{file.stem}.{os.getpid()}.{threading.get_native_id()}.tmp")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as fh:
+            np.savez_compressed(fh, samples=frames, present=present, facts=facts)
+        os.replace(temporary, file)
+    except Exception:  # a read-only store, a full disk: the next take decodes the video itself
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def forget_references() -> None:
@@ -530,14 +648,17 @@ def measure_take(
     seed: int = 0,
     regions: Mapping[str, Box] | None = None,
     committed: str | Path | None = None,
-    feed: PacketFeed | None = None,
+    feed: FrameFeed | None = None,
+    reference_cache: Path | None = None,
 ) -> TakeMetrics:
     """Measure one take's video (see the module docstring). ``committed`` is the segment's committed video,
-    for similarity (``None``: no similarity). Raises when the video does not decode at all.
+    for similarity (``None``: no similarity); ``reference_cache`` a folder where its samples are kept for other
+    processes and sessions (the store's :attr:`~workbench.store.LectureStore.samples_cache`). Raises when the
+    video does not decode at all.
 
     Three things overlap (FFmpeg and OpenCV release the GIL): the take decodes in one thread while its
     samples are registered as they come, and the committed video decodes in another. With ``feed`` the
-    frames come from the packets of the video while it is encoded (:class:`LiveMeasurement`); ``video`` is
+    frames come from the local model's encoder while it renders (:class:`LiveMeasurement`); ``video`` is
     then only read (hashed) once the feed is closed, when the file is complete.
     """
     started = time.perf_counter()
@@ -546,11 +667,13 @@ def measure_take(
     else:
         _fps, _stride, planned = sample_plan(video)
     expected, plan = expected_from_directions(directions, regions or {}, seed=seed)
-    # picture effects (text lines, focus) are judged on small details: register larger samples for them
-    effects = any(m.kind not in CAMERA_KINDS for step in expected for m in step)
-    width = DETAIL_WIDTH if effects else METRICS_WIDTH
+    width = analysis_width(directions, regions or {}, seed)
     reference = _Background(
-        lambda: _reference(committed, width, planned) if committed is not None and planned else None
+        lambda: (
+            _reference(committed, width, planned, reference_cache)
+            if committed is not None and planned
+            else None
+        )
     )
     samples: queue.Queue[np.ndarray | None] = queue.Queue()
 

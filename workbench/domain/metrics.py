@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: Version of the measurement code: bump when the same video would measure differently.
-METRICS_VERSION = 1
+METRICS_VERSION = 2
 
 
 @dataclass(frozen=True)

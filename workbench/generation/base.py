@@ -11,15 +11,18 @@ import concurrent.futures
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import VideoSettings
 
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = [
     "BackendInfo",
     "CancelFlag",
-    "EncodedVideoObserver",
+    "FrameObserver",
     "GenerationRequest",
     "GenerationResult",
     "Progress",
@@ -73,18 +76,19 @@ class WorkerLinks(Protocol):
     def link(self, on_progress: ProgressCallback) -> WorkerLink: ...
 
 
-class EncodedVideoObserver(Protocol):
-    """Sees a video's encoded packets while a backend that encodes its own video writes it (the local model),
-    to measure the take as it renders instead of decoding the file afterwards. Picklable until :meth:`begin`
-    (it travels to the render's process). Its methods never raise: an observer must never fail a render.
+class FrameObserver(Protocol):
+    """Sees every frame a backend that renders its own video (the local model) hands its encoder, to measure
+    the take as it renders instead of decoding the file afterwards. Picklable until :meth:`begin` (it travels
+    to the render's process). Its methods never raise: an observer must never fail a render.
     """
 
-    def begin(self, extradata: bytes | None, nice: int) -> None:
-        """The stream starts: the codec's extradata (H.264 SPS/PPS), and the priority (Linux nice) to measure
-        at, so the observer takes only the CPU the render leaves idle."""
+    def begin(self, nice: int) -> None:
+        """The video starts; measure at this priority (Linux nice), so as to take only the CPU the render
+        leaves idle."""
 
-    def packet(self, data: bytes, pts: int | None, dts: int | None) -> None:
-        """One encoded packet, exactly as it is written to the file (timestamps in 1/fps)."""
+    def frame(self, i420: np.ndarray) -> None:
+        """The next frame (an I420 buffer, ``(h * 3 // 2, w)`` uint8), called in the encoding thread just
+        before it is encoded: copy what is needed and return at once; the buffer is reused."""
 
     def end(self, completed: bool) -> TakeMetrics | None:
         """The file is complete and in place (``completed``), or the render failed: what was measured."""
@@ -120,7 +124,7 @@ class GenerationRequest:
     settings_checked: bool = False
     #: Measures the take while it is encoded, for backends that encode their own video (the local model);
     #: others ignore it and the take is measured from its file afterwards.
-    observer: EncodedVideoObserver | None = None
+    observer: FrameObserver | None = None
 
 
 @dataclass(frozen=True)

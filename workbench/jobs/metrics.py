@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from workbench.analysis.live_metrics import LiveMeasurement
-from workbench.analysis.take_metrics import measure_take
+from workbench.analysis.take_metrics import keep_reference_samples, measure_take
 from workbench.domain.metrics import METRICS_VERSION, TakeMetrics
 from workbench.domain.models import Lecture, Take, VideoSettings
 from workbench.errors import WorkbenchError
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BackfillReport",
+    "SampleKeeper",
     "backfill_metrics",
     "committed_video_measurement",
     "live_measurement",
@@ -63,8 +65,8 @@ def live_measurement(
     committed: str | None,
 ) -> LiveMeasurement:
     """The measurement a backend that encodes its own video runs while it renders into ``output``
-    (:class:`~workbench.generation.base.EncodedVideoObserver`): the same arguments as a measurement of the
-    finished file, so the numbers are the same."""
+    (:class:`~workbench.generation.base.FrameObserver`): the same arguments as a measurement of the
+    finished file."""
     return LiveMeasurement(
         output,
         fps=settings.fps,
@@ -74,6 +76,7 @@ def live_measurement(
         seed=settings.seed,
         regions=dict(regions),
         committed=_committed_file(store, committed, None),  # a new take's file is never the committed one
+        reference_cache=store.samples_cache,
     )
 
 
@@ -95,6 +98,7 @@ def _measure(
         seed=s.seed,
         regions=dict(regions),
         committed=committed_path,
+        reference_cache=store.samples_cache,
     )
 
 
@@ -199,6 +203,72 @@ def committed_video_measurement(
         seed=asset.seed or 0,
         regions=dict(image.regions) if image else {},
     )
+
+
+class SampleKeeper:
+    """Decodes committed videos' samples ahead (into memory and the store's samples cache) and prepares the
+    segment's starting image, so the next take's measurement does neither while the take renders: when a segment is opened for editing and when a take is accepted
+    (the researcher is reading or reviewing; the CPU is idle). One background thread at the lowest CPU
+    priority; only the latest request waits (someone clicking through segments wants the one in front of
+    them). A failure is only logged: the measurement then decodes the video itself."""
+
+    def __init__(self, store: LectureStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._pending: tuple[Path, Path | None, str, dict[str, Box], int] | None = None
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def keep(self, lecture: Lecture, asset_id: str, directions: str, seed: int = 0) -> bool:
+        """Keep the samples of ``asset_id``'s committed video for a take with ``directions``; False when the
+        segment has no committed file."""
+        try:
+            asset = lecture.asset(asset_id)
+            if not asset.path:
+                return False
+            video = self._store.media_path(asset.path, lecture.id)
+        except (WorkbenchError, OSError):
+            return False
+        if not video.is_file():
+            return False
+        image = lecture.starting_image(asset.starting_image_id)
+        image_path = self._store.starting_image_file(lecture, asset.starting_image_id)
+        with self._lock:
+            self._pending = (video, image_path, directions, dict(image.regions) if image else {}, seed)
+            self._idle.clear()
+            if self._thread is None or not self._thread.is_alive():
+                # not a daemon: exiting Python while FFmpeg or OpenCV run in a daemon thread aborts the
+                # process; exit waits for the one video being decoded, and drops what is pending
+                self._thread = threading.Thread(target=self._run, name="keep-samples")
+                self._thread.start()
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until nothing is pending (tests, benchmarks); False on timeout."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        from workbench.generation.local.render import lower_thread_priority
+
+        lower_thread_priority(19)
+        while True:
+            with self._lock:
+                job, self._pending = self._pending, None
+                if not threading.main_thread().is_alive():  # Python is exiting
+                    job = None
+                if job is None:
+                    self._thread = None
+                    self._idle.set()
+                    return
+            video, image_path, directions, regions, seed = job
+            try:
+                keep_reference_samples(
+                    video, self._store.samples_cache, directions=directions, regions=regions, seed=seed,
+                    starting_image=image_path,
+                )  # fmt: skip
+            except Exception as exc:
+                log.info("Could not keep the samples of %s ahead: %s", video.name, exc)
 
 
 @dataclass(frozen=True)

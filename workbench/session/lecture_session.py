@@ -43,7 +43,7 @@ from workbench.jobs.image_actions import (
     reject_image_take,
 )
 from workbench.jobs.lease import runner_is_alive
-from workbench.jobs.metrics import committed_video_measurement
+from workbench.jobs.metrics import SampleKeeper, committed_video_measurement
 from workbench.jobs.runner import JobHandle, Runner
 from workbench.jobs.variants import PlannedVariant, VariantRun, plan_variants, reject_others, run_variants
 from workbench.session.draft_saver import DraftSaver
@@ -125,6 +125,8 @@ class LectureSession:
         self._listeners: list[ChangeListener] = []
         self._event_listeners: list[EventListener] = []
         self._optimistic: dict[str, OptimisticPreview] = {}
+        #: Decodes committed videos' samples ahead, for the next take's measurement.
+        self.samples = SampleKeeper(self.store)
         #: Image takes being accepted (asset id → take id), until ``image-complete`` reloads the lecture.
         self._accepting_image: dict[str, str] = {}
         self._variant_runs: dict[str, VariantRun] = {}
@@ -426,12 +428,21 @@ class LectureSession:
         )
         self._changed("draft", [take.asset_id])
         try:
-            return await accept_take(self.runner, take_id)
+            committed = await accept_take(self.runner, take_id)
         except BaseException:
             self._optimistic.pop(take.asset_id, None)
             self._set_draft(take.asset_id, before)
             self._changed("draft", [take.asset_id])
             raise
+        # the next try is compared with the take now committed: decode its samples while the researcher reads
+        self.samples.keep(committed, take.asset_id, take.settings.movie_directions, take.settings.seed)
+        return committed
+
+    def prepare_to_compare(self, asset_id: str) -> bool:
+        """The segment was opened for editing: decode its committed video's samples ahead, in the background,
+        so its next take's measurement does not (see :class:`~workbench.jobs.metrics.SampleKeeper`)."""
+        settings = self.effective(asset_id).settings
+        return self.samples.keep(self.committed, asset_id, settings.movie_directions, settings.seed)
 
     async def reject(self, take_id: str) -> Take:
         return await reject_take(self.runner, take_id)

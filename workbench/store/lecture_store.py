@@ -202,6 +202,12 @@ class LectureStore:
     def _doc_path(self, kind: str, doc_id: str) -> Path:
         return self.root / kind / f"{check_id(doc_id, kind[:-1] + ' id')}.json"
 
+    @property
+    def samples_cache(self) -> Path:
+        """Where measurements keep committed videos' decoded samples, by content, for the next take compared
+        with them (any process, any session). Derived data: safe to delete, rebuilt on demand."""
+        return self.root / "cache" / "samples"
+
     def media_path(self, relative: str, lecture_id: str | None = None) -> Path:
         """The absolute path of a store-relative media path, refusing anything outside the store (or, with
         ``lecture_id``, outside that lecture's media folder), also through a symbolic link."""

@@ -327,6 +327,7 @@ class ReviewWorkbench(DecideMixin, v.Container):
             self.table.update([self.session.segment(asset_id)])
         self.table.show_selected(asset_id)
         self._render_selected(values_too=True)
+        self.session.prepare_to_compare(asset_id)  # its next take's measurement then decodes nothing
 
     def edit(self, name: str, text: str) -> None:
         assert self.selected is not None

@@ -38,7 +38,6 @@ import av
 import numpy as np
 
 from workbench.errors import InvalidSettingError
-from workbench.generation.base import EncodedVideoObserver
 
 __all__ = [
     "ENCODER_THREADS",
@@ -128,8 +127,6 @@ class H264Writer:
         quality: str | EncoderQuality = "standard",
         *,
         threads: int = ENCODER_THREADS,
-        observer: EncodedVideoObserver | None = None,
-        observer_nice: int = 0,
     ) -> None:
         if width % 2 or height % 2 or width <= 0 or height <= 0:
             raise InvalidSettingError(f"H.264 needs even, positive frame sizes, not {width}x{height}.")
@@ -155,33 +152,20 @@ class H264Writer:
             self._container.close()
             raise
         self._stream = stream
-        self._observer, self._observer_nice = observer, observer_nice
-        self._observing = False
 
     def write(self, i420: np.ndarray) -> None:
         """Encode one frame. ``i420`` is handed over: do not modify it afterwards."""
         frame = av.VideoFrame.from_numpy_buffer(i420, format="yuv420p")
         frame.pts = self.frames_written
         self.frames_written += 1
-        self._mux(self._stream.encode(frame))
+        self._container.mux(self._stream.encode(frame))
 
     def close(self) -> None:
         """Flush delayed frames and finalise the file (moves ``moov`` to the front)."""
         try:
-            self._mux(self._stream.encode(None))
+            self._container.mux(self._stream.encode(None))
         finally:
             self._container.close()
-
-    def _mux(self, packets: list[av.Packet]) -> None:
-        """Write packets to the file, showing each to the observer first (muxing consumes them)."""
-        if self._observer is not None:
-            if not self._observing:  # the codec opened on the first encode: its extradata exists now
-                extradata = self._stream.codec_context.extradata
-                self._observer.begin(bytes(extradata) if extradata else None, self._observer_nice)
-                self._observing = True
-            for packet in packets:
-                self._observer.packet(bytes(packet), packet.pts, packet.dts)
-        self._container.mux(packets)
 
     def abort(self) -> None:
         """Close without flushing; the file is incomplete and should be deleted."""

@@ -33,7 +33,7 @@ from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import VideoSettings
 from workbench.domain.settings import validate_settings
 from workbench.errors import GenerationCancelledError, GenerationError
-from workbench.generation.base import CancelFlag, EncodedVideoObserver, Progress, ProgressCallback
+from workbench.generation.base import CancelFlag, FrameObserver, Progress, ProgressCallback
 from workbench.generation.local.camera import CameraPath, CameraPose, plan_camera_path, shutter_poses
 from workbench.generation.local.directions import describe_directions
 from workbench.generation.local.encoder import (
@@ -110,7 +110,7 @@ def render_video(
     cancel: CancelFlag | None = None,
     checked: bool = False,
     threading_plan: ThreadingPlan = INTERACTIVE,
-    observer: EncodedVideoObserver | None = None,
+    observer: FrameObserver | None = None,
 ) -> RenderReport:
     """Render ``settings.movie_directions`` over the starting image into ``output_path`` (an MP4).
 
@@ -119,7 +119,7 @@ def render_video(
     is called from this thread. Nothing is left at ``output_path`` unless it returns. ``checked``: the
     caller validated ``settings`` already (a backend running a job), so they are not validated again.
     ``threading_plan`` changes how the render shares the cores, never its bytes. ``observer`` sees every
-    encoded packet as it is written (it measures the take meanwhile, on the CPU the render leaves idle).
+    frame as it is encoded (it measures the take meanwhile, on the CPU the render leaves idle).
     """
     started = time.perf_counter()
     if not checked:
@@ -229,7 +229,7 @@ def _render_frames(
     progress: ProgressCallback | None,
     cancel: CancelFlag | None,
     plan: ThreadingPlan = INTERACTIVE,
-    observer: EncodedVideoObserver | None = None,
+    observer: FrameObserver | None = None,
 ) -> dict[str, float]:
     """Warp in a producer thread, encode here; the producer is always stopped and joined before returning."""
     frames: Frames = queue.Queue(maxsize=QUEUE_FRAMES)
@@ -258,21 +258,23 @@ def _encode(
     quality: EncoderQuality,
     progress: ProgressCallback | None,
     cancel: CancelFlag | None,
-    observer: EncodedVideoObserver | None = None,
+    observer: FrameObserver | None = None,
     observer_nice: int = 0,
 ) -> tuple[float, float]:
     """Encode every frame as it arrives; returns seconds spent encoding and seconds waiting for frames."""
     total = len(path.poses)
     width, height = path.output_size
     encode_s = wait_s = 0.0
-    writer = H264Writer(
-        target, width, height, round(path.fps), quality, observer=observer, observer_nice=observer_nice
-    )
+    writer = H264Writer(target, width, height, round(path.fps), quality)
+    if observer is not None:
+        observer.begin(observer_nice)
     with writer:
         for index in range(total):
             t0 = time.perf_counter()
             frame = _next_frame(frames, producer, cancel)
             t1 = time.perf_counter()
+            if observer is not None:
+                observer.frame(frame)
             writer.write(frame)
             pool.give_back(frame)
             del frame
