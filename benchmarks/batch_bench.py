@@ -11,23 +11,27 @@ Figures (medians over rounds):
 - ``cores_busy_local_cluster``, ``batch_local_cluster_s``: the same batch with ``--executor local-cluster``
   (a Dask cluster of local worker processes, started once before the rounds);
 - ``side_by_side_s``: the batch's useful work without the batch: plain worker processes, one per core,
-  rendering and measuring each take; ``batch_over_side_by_side`` the batch's wall ÷ that (what the runner,
+  rendering each take measured while it renders (as its job does); ``batch_over_side_by_side`` the batch's wall ÷ that (what the runner,
   the store and the events add), and ``side_by_side_over_ideal`` how far even that is from the ideal below
   (two busy cores slow each other down: shared caches and memory bandwidth);
 - ``wall_over_ideal``: the batch's wall time ÷ (CPU time of the same work done one by one ÷ cores), i.e.
   how far the batch is from keeping every core busy with useful work (target ≤ 1.1). Each job measures its
-  take (the take metrics, issue 11), so the useful work is rendering *and* measuring each take:
-  ``wall_over_ideal_renders_only`` leaves the measuring out of the ideal, for comparison;
-- ``machinery_pct_of_render``: the batch's own cost per item (runner, store writes, events, checks; measured
-  with a stand-in model that copies a finished take, and with the take measurement switched off, as it is
-  the take's work, not the batch's) as a share of one render (target ≤ 5); ``machinery_without_check_pct``
-  the same without the automatic check of each take (a demux of its file), i.e. the runner, the durable
-  writes and the events alone (what the issue calls "durable writes per job");
+  take while it renders (the take metrics, issue 11), so the work done one by one is the same: renders with
+  their live measurement (``direct_measured_cpu_s``); ``wall_over_ideal_renders_only`` leaves the measuring
+  out of the ideal, for comparison;
+- ``machinery_pct_of_render``: the batch's own cost per job (runner, durable store writes, events, the check
+  of each take; measured with a stand-in model that copies a finished take, and with the take measurement
+  switched off, as it is the take's work, not the batch's) as a share of one render (target ≤ 5): what one
+  more job adds, i.e. (a 48-job batch − a 24-job one) ÷ 24, and ``machinery_fixed_ms`` what every batch
+  costs once (planning, the runner's threads, the final flush); ``machinery_ms_per_item`` and
+  ``machinery_per_item_pct_of_render`` spread the fixed cost over 24 items; ``machinery_without_check_pct``
+  per item without the automatic check (a demux of each take's file). Each is timed after ``sync``, so
+  the batch's own fsyncs do not flush what the renders before it wrote;
 - ``report_over_render``: writing the report (the notebook under papermill, then HTML) ÷ the batch's wall;
 - ``metrics_pct_of_render``: how long each job waited for its take's metrics after its render ended (the
   local model's takes are measured while they render, at the lowest priority, so in a batch that is the part
   the other renders left no CPU for) ÷ one render;
-  ``metrics_cpu_pct_of_render_cpu``: the same in CPU time, measured one by one beside the direct renders;
+  ``metrics_cpu_pct_of_render_cpu``: what measuring adds to the CPU time of the renders done one by one;
 - ``cli_check_s``: ``workbench batch`` finding a mistake (an unknown model) before starting, wall and CPU.
 
 The machine is shared: other processes' load raises the machine's busy cores and slows every figure, so read
@@ -54,7 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import report
 
-from workbench.analysis.take_metrics import forget_references, measure_take
+from workbench.analysis.live_metrics import LiveMeasurement
+from workbench.analysis.take_metrics import forget_references
 from workbench.batch import BatchRequest, run_batch
 from workbench.batch.cli import _write_report
 from workbench.batch.cluster import LOCAL_CLUSTER, THREADS, open_executor
@@ -76,13 +81,13 @@ OVERRIDES = {"duration_s": 3.0, "resolution": "640x360", "fps": 24}
 CORES = os.cpu_count() or 2
 
 
-def big_lecture(root: Path) -> LectureStore:
-    """The demo lecture grown to 24 segments (reusing its five slides)."""
+def big_lecture(root: Path, segments: int = SEGMENTS) -> LectureStore:
+    """The demo lecture grown to ``segments`` segments (reusing its five slides)."""
     store = init_demo_store(root, render_videos=False).store
     lecture = store.lecture(DEMO_LECTURE_ID)
     base = [a for a in lecture.videos if a.starting_image_id]
     videos = tuple(
-        dataclasses.replace(base[i % len(base)], id=f"seg-{i + 1:02d}", seed=i) for i in range(SEGMENTS)
+        dataclasses.replace(base[i % len(base)], id=f"seg-{i + 1:02d}", seed=i) for i in range(segments)
     )
     store.commit_lecture(
         dataclasses.replace(lecture, videos=videos, timeline=()), expected_version=lecture.version
@@ -119,22 +124,6 @@ def checks_off() -> Iterator[None]:
         run.check_video = real  # type: ignore[assignment]
 
 
-def direct_measures(store: LectureStore, out: Path) -> None:
-    """Measure each directly rendered take as its job would (no committed video: the lecture has none)."""
-    lecture = store.lecture(DEMO_LECTURE_ID)
-    project = store.project(lecture.project_id)
-    for asset in lecture.videos:
-        settings = resolve_video_settings(OVERRIDES, project, asset).settings
-        image = lecture.starting_image(asset.starting_image_id)
-        measure_take(
-            out / f"{asset.id}.mp4",
-            starting_image=store.media_path(image.path),
-            directions=settings.movie_directions,
-            seed=settings.seed,
-            regions=image.regions,
-        )
-
-
 def _timed(fn) -> tuple[float, float]:
     """Wall seconds and process CPU seconds of ``fn()``."""
     cpu0, start = os.times(), time.perf_counter()
@@ -143,13 +132,34 @@ def _timed(fn) -> tuple[float, float]:
     return wall, cpu1.user + cpu1.system - cpu0.user - cpu0.system
 
 
-def direct_renders(store: LectureStore, out: Path) -> None:
+def direct_renders(store: LectureStore, out: Path, *, measured: bool = False) -> None:
+    """Render every take one by one in this process; ``measured``: each measured while it renders, as its job
+    does (no committed video: the lecture has none)."""
     lecture = store.lecture(DEMO_LECTURE_ID)
     project = store.project(lecture.project_id)
     for asset in lecture.videos:
         settings = resolve_video_settings(OVERRIDES, project, asset).settings
         image = lecture.starting_image(asset.starting_image_id)
-        render_video(store.media_path(image.path), out / f"{asset.id}.mp4", settings, regions=image.regions)
+        target = out / f"{asset.id}.mp4"
+        watching = (
+            _measurement(target, settings, store.media_path(image.path), image.regions) if measured else None
+        )
+        report = render_video(
+            store.media_path(image.path), target, settings, regions=image.regions, observer=watching
+        )
+        assert not measured or report.metrics is not None
+
+
+def _measurement(target: Path, settings, image: Path, regions) -> LiveMeasurement:
+    return LiveMeasurement(
+        target,
+        settings.fps,
+        settings.frame_count,
+        image,
+        settings.movie_directions,
+        settings.seed,
+        dict(regions),
+    )
 
 
 class CopyBackend:
@@ -194,7 +204,7 @@ def batch(
     else:
         with open_executor(where, workers=CORES) as pool:
             result = asyncio.run(run(pool))
-    assert result.counts == {"pending": SEGMENTS}, result.counts
+    assert result.counts == {"pending": len(store.lecture(DEMO_LECTURE_ID).videos)}, result.counts
     if keep is not None:
         keep.append(result)
 
@@ -231,8 +241,8 @@ def _machine_cpu() -> tuple[int, int]:
 
 
 def side_by_side(store: LectureStore, out: Path) -> None:
-    """The batch's useful work without the batch: plain worker processes, one per core, render every take and
-    then measure each (the machine's limit, which two busy cores also slow down)."""
+    """The batch's useful work without the batch: plain worker processes, one per core, render every take,
+    each measured while it renders (the machine's limit, which two busy cores also slow down)."""
     lecture = store.lecture(DEMO_LECTURE_ID)
     project = store.project(lecture.project_id)
     work = []
@@ -243,18 +253,13 @@ def side_by_side(store: LectureStore, out: Path) -> None:
     with WorkerProcessPool(CORES) as pool:  # plain work, but its fork server has the render modules loaded
         list(pool.map(abs, range(CORES)))
         renders = [
-            pool.submit(render_video, i, o, s, regions=r, threading_plan=THROUGHPUT) for i, o, s, r in work
-        ]
-        for job in renders:
-            job.result()
-        measures = [
             pool.submit(
-                measure_take, o, starting_image=i, directions=s.movie_directions, seed=s.seed, regions=r
+                render_video, i, o, s, regions=r, threading_plan=THROUGHPUT, observer=_measurement(o, s, i, r)
             )
             for i, o, s, r in work
         ]
-        for job in measures:
-            job.result()
+        for job in renders:
+            assert job.result().metrics is not None
 
 
 def _timed_machine(fn) -> tuple[float, float]:
@@ -268,7 +273,8 @@ def _timed_machine(fn) -> tuple[float, float]:
 
 def main(rounds: int) -> dict[str, float]:
     runs: dict[str, list[tuple[float, float]]] = {
-        "direct": [], "measure": [], "batch": [], "threads": [], "interactive": [], "copy": [], "unchecked": [],
+        "direct": [], "measured": [], "batch": [], "threads": [], "interactive": [], "copy": [], "copy_double": [],
+        "unchecked": [],
         "cluster": [], "side_by_side": [],
     }  # fmt: skip
     reports, metrics, checks, starts = [], [], [], []
@@ -282,11 +288,17 @@ def main(rounds: int) -> dict[str, float]:
             out = root / "direct"
             out.mkdir(parents=True)
             stores = {
-                name: big_lecture(root / name) for name in runs if name not in ("measure", "side_by_side")
+                name: big_lecture(root / name)
+                for name in runs
+                if name not in ("measured", "side_by_side", "copy_double")
             }
             runs["direct"].append(_timed(lambda s=stores["direct"], o=out: direct_renders(s, o)))
             forget_references()
-            runs["measure"].append(_timed(lambda s=stores["direct"], o=out: direct_measures(s, o)))
+            measured = root / "measured"
+            measured.mkdir()
+            runs["measured"].append(
+                _timed(lambda s=stores["direct"], o=measured: direct_renders(s, o, measured=True))
+            )
             by_hand = root / "side_by_side"
             by_hand.mkdir()
             runs["side_by_side"].append(
@@ -305,9 +317,14 @@ def main(rounds: int) -> dict[str, float]:
             starts.append(pool_start())
             # the stand-in model never uses the executor: the batch's own machinery, without worker processes
             copy = BackendRegistry([CopyBackend(next(out.glob("*.mp4")))])
+            double = big_lecture(root / "copy_double", 2 * SEGMENTS)
             with measurement_off():
+                os.sync()  # the renders before left data to write: the batch's own fsyncs would flush it
                 runs["copy"].append(_timed(lambda s=stores["copy"], r=copy: batch(s, r, where=THREADS)))
+                os.sync()
+                runs["copy_double"].append(_timed(lambda s=double, r=copy: batch(s, r, where=THREADS)))
                 with checks_off():
+                    os.sync()
                     runs["unchecked"].append(
                         _timed(lambda s=stores["unchecked"], r=copy: batch(s, r, where=THREADS))
                     )
@@ -327,6 +344,7 @@ def main(rounds: int) -> dict[str, float]:
     cpu = {name: statistics.median(c for _, c in samples) for name, samples in runs.items()}
     busy = {name: statistics.median(c / w for w, c in samples) for name, samples in runs.items()}
     render_s = wall["direct"] / SEGMENTS
+    per_job = (wall["copy_double"] - wall["copy"]) / SEGMENTS  # what one more job adds: no fixed costs
     return {
         "segments": SEGMENTS,
         "rounds": rounds,
@@ -345,19 +363,20 @@ def main(rounds: int) -> dict[str, float]:
         "cores_busy_target": 1.85,
         "batch_local_cluster_s": round(wall["cluster"], 2),
         "cores_busy_local_cluster": round(busy["cluster"], 2),
-        "measure_cpu_s": round(cpu["measure"], 2),
-        "wall_over_ideal": round(wall["batch"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3),
+        "direct_measured_cpu_s": round(cpu["measured"], 2),
+        "wall_over_ideal": round(wall["batch"] / (cpu["measured"] / CORES), 3),
         "wall_over_ideal_renders_only": round(wall["batch"] / (cpu["direct"] / CORES), 3),
-        "wall_over_ideal_threads": round(wall["threads"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3),
+        "wall_over_ideal_threads": round(wall["threads"] / (cpu["measured"] / CORES), 3),
         "side_by_side_s": round(wall["side_by_side"], 2),
         "cores_busy_side_by_side": round(busy["side_by_side"], 2),
-        "side_by_side_over_ideal": round(
-            wall["side_by_side"] / ((cpu["direct"] + cpu["measure"]) / CORES), 3
-        ),
+        "side_by_side_over_ideal": round(wall["side_by_side"] / (cpu["measured"] / CORES), 3),
         "batch_over_side_by_side": round(wall["batch"] / wall["side_by_side"], 3),
         "wall_over_ideal_target": 1.1,
+        "machinery_ms_per_job": round(per_job * 1000, 1),
+        "machinery_pct_of_render": round(per_job / render_s * 100, 2),
+        "machinery_fixed_ms": round((2 * wall["copy"] - wall["copy_double"]) * 1000),
         "machinery_ms_per_item": round(wall["copy"] / SEGMENTS * 1000, 1),
-        "machinery_pct_of_render": round(wall["copy"] / SEGMENTS / render_s * 100, 2),
+        "machinery_per_item_pct_of_render": round(wall["copy"] / SEGMENTS / render_s * 100, 2),
         "machinery_target_pct": 5,
         "machinery_without_check_ms_per_item": round(wall["unchecked"] / SEGMENTS * 1000, 1),
         "machinery_without_check_pct": round(wall["unchecked"] / SEGMENTS / render_s * 100, 2),
@@ -365,7 +384,7 @@ def main(rounds: int) -> dict[str, float]:
         "report_over_render": round(statistics.median(reports) / wall["batch"], 3),
         "metrics_s_per_take": round(statistics.median(metrics), 3),
         "metrics_pct_of_render": round(statistics.median(metrics) / render_s * 100, 1),
-        "metrics_cpu_pct_of_render_cpu": round(cpu["measure"] / cpu["direct"] * 100, 1),
+        "metrics_cpu_pct_of_render_cpu": round((cpu["measured"] / cpu["direct"] - 1) * 100, 1),
         "cli_check_wall_s": round(statistics.median(w for w, _ in checks), 2),
         "cli_check_cpu_s": round(statistics.median(c for _, c in checks), 2),
     }

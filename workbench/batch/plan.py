@@ -81,8 +81,14 @@ def plan_batch(runner: Runner, request: BatchRequest) -> pd.DataFrame:
     store = runner.store
     segments = select_segments(store, request)
     takes = store.takes()
+    # only the selected segments' takes can match an item: the cost follows the selection, not the store
+    chosen = (
+        takes["lecture_id"].isin(segments["lecture_id"]) & takes["asset_id"].isin(segments["asset_id"])
+        if not segments.empty
+        else pd.Series(False, index=takes.index)
+    )
     done: dict[str, str] = {}
-    for row in takes.to_dict("records"):
+    for row in takes.loc[chosen, ["lecture_id", "asset_id", "settings_json", "take_id"]].to_dict("records"):
         settings = json.loads(row["settings_json"])
         done.setdefault(item_key(row["lecture_id"], row["asset_id"], settings), row["take_id"])
     rows = []
