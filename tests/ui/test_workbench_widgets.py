@@ -222,3 +222,27 @@ async def test_errors_inside_callbacks_reach_the_log(workbench):
     await _settle(workbench, lambda: bool(gone()))
     assert gone()[0].is_error
     assert not workbench.dialog.accept_btn.loading  # the dialog is usable again
+
+
+async def test_the_segment_in_front_of_the_researcher_has_its_committed_samples_kept_ahead(workbench) -> None:
+    """Opening the workbench (first segment) and clicking a row decode that segment's committed video's samples
+    in the background, so its next take's measurement does not decode it while the take renders."""
+    from workbench.analysis.take_metrics import content_hash
+
+    store = workbench.session.store
+    committed = workbench.session.committed
+
+    def kept() -> set[str]:
+        folder = store.samples_cache
+        return {p.name.split("-")[0] for p in folder.iterdir()} if folder.is_dir() else set()
+
+    def video_hash(asset_id: str) -> str:
+        return content_hash(store.media_path(committed.asset(asset_id).path))
+
+    first = workbench.selected
+    assert workbench.session.samples.wait(60)
+    assert kept() == {video_hash(first)}
+    other = next(a.id for a in committed.videos if a.path and a.id != first and a.damage is None)
+    workbench.table.vue_pick(other)  # the row click, as the browser sends it
+    assert workbench.selected == other and workbench.session.samples.wait(60)
+    assert kept() == {video_hash(first), video_hash(other)}

@@ -269,6 +269,8 @@ class ReviewWorkbench(DecideMixin, v.Container):
             self.review(pending[-1].id)
         elif waiting := self.images.reopen_pending():
             self.progress_log.add_note(f"{waiting} starting-image preview(s) await review.")
+        if self.selected is not None:  # the segment in front of the researcher: its next take measures faster
+            session.prepare_to_compare(self.selected)
 
     def close(self) -> None:
         if hasattr(self, "_unsubscribe"):
