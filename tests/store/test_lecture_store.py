@@ -89,6 +89,26 @@ def test_media_paths_outside_the_store_are_refused(store, lecture, path):
     assert snapshot(store.root) == before
 
 
+def test_a_symbolic_link_cannot_lead_a_media_path_out_of_the_store_or_its_lecture(store, lecture, tmp_path):
+    outside = tmp_path / "outside.mp4"
+    outside.write_bytes(b"not the store's")
+    takes = store.media_dir("lec", "takes")
+    takes.mkdir(parents=True, exist_ok=True)
+    (takes / "escape.mp4").symlink_to(outside)
+    with pytest.raises(ValidationError, match="outside the store"):
+        store.media_path("media/lec/takes/escape.mp4")
+    # a lecture's media folder kept elsewhere (a symbolic link to a bigger disk) is still that lecture's own
+    elsewhere = tmp_path / "big-disk" / "other"
+    (elsewhere / "takes").mkdir(parents=True)
+    (elsewhere / "takes" / "t.mp4").write_bytes(b"take")
+    (store.root / "media" / "other").symlink_to(elsewhere)
+    assert store.media_path("media/other/takes/t.mp4", "other").read_bytes() == b"take"
+    # ...but not another lecture's: a path of lecture "lec" cannot lead into it
+    (takes / "sideways.mp4").symlink_to(elsewhere / "takes" / "t.mp4")
+    with pytest.raises(ValidationError, match="outside the store"):
+        store.media_path("media/lec/takes/sideways.mp4", "lec")
+
+
 def test_timeline_must_reference_existing_segments(store, lecture):
     broken = dataclasses.replace(lecture, videos=lecture.videos[1:])
     with pytest.raises(ValidationError, match=r"clip-0.*seg-1"):

@@ -144,6 +144,7 @@ class LectureStore:
         self._metrics_cache: tuple[object, pd.DataFrame] | None = None
         self._joined_cache: tuple[object, object, pd.DataFrame] | None = None
         self._lecture_cache: dict[str, tuple[tuple[int, ...], Lecture]] = {}
+        self._media_folders: dict[str, Path] = {}
         with self.writing():
             self._sweep_leftovers()
 
@@ -213,10 +214,16 @@ class LectureStore:
         ``lecture_id``, outside that lecture's media folder), also through a symbolic link."""
         check_media_path(relative, lecture_id)
         path = (self.root / relative).resolve()
-        inside = self.root / "media" / lecture_id if lecture_id is not None else self.root
-        if not path.is_relative_to(inside.resolve()):
+        if not path.is_relative_to(self._media_folder(lecture_id) if lecture_id is not None else self.root):
             raise ValidationError(f"The media path {relative!r} points outside the store.")
         return path
+
+    def _media_folder(self, lecture_id: str) -> Path:
+        """A lecture's media folder, resolved (once: a folder moved since can only make paths refused)."""
+        found = self._media_folders.get(lecture_id)
+        if found is None:
+            found = self._media_folders[lecture_id] = (self.root / "media" / lecture_id).resolve()
+        return found
 
     def media_dir(self, lecture_id: str, kind: str) -> Path:
         if kind not in ("images", "takes", "videos"):
