@@ -103,6 +103,7 @@ async def test_opening_a_segment_and_accepting_a_take_keep_samples_for_the_next_
             runner, DEMO_LECTURE_ID, media_base_url="/files/demo/", watch_interval_s=None
         )
         committed = demo_store.media_path(session.committed.asset("seg-02").path)
+        assert not session.prepare_to_compare("no-such-segment")  # a head start only: never an error
         assert session.prepare_to_compare("seg-02") and session.samples.wait(60)
         assert [p.name.split("-")[0] for p in demo_store.samples_cache.iterdir()] == [
             tm.content_hash(committed)

@@ -441,7 +441,11 @@ class LectureSession:
     def prepare_to_compare(self, asset_id: str) -> bool:
         """The segment was opened for editing: decode its committed video's samples ahead, in the background,
         so its next take's measurement does not (see :class:`~workbench.jobs.metrics.SampleKeeper`)."""
-        settings = self.effective(asset_id).settings
+        try:
+            settings = self.effective(asset_id).settings
+        except WorkbenchError as exc:  # a head start only: the measurement decodes what it must itself
+            log.info("Not keeping the samples of %s ahead: %s", asset_id, exc)
+            return False
         return self.samples.keep(self.committed, asset_id, settings.movie_directions, settings.seed)
 
     async def reject(self, take_id: str) -> Take:
