@@ -370,6 +370,11 @@ def analysis_width(directions: str, regions: Mapping[str, Box], seed: int = 0) -
     """The width a take with these directions is analysed at: picture effects (text lines, focus) are judged
     on small details, so they get larger samples."""
     expected, _plan = expected_from_directions(directions, regions, seed=seed)
+    return _width_for(expected)
+
+
+def _width_for(expected: Sequence[Sequence[Any]]) -> int:
+    """:func:`analysis_width` of moves already read from the directions."""
     return (
         DETAIL_WIDTH if any(m.kind not in CAMERA_KINDS for step in expected for m in step) else METRICS_WIDTH
     )
@@ -667,7 +672,7 @@ def measure_take(
     else:
         _fps, _stride, planned = sample_plan(video)
     expected, plan = expected_from_directions(directions, regions or {}, seed=seed)
-    width = analysis_width(directions, regions or {}, seed)
+    width = _width_for(expected)
     reference = _Background(
         lambda: (
             _reference(committed, width, planned, reference_cache)

@@ -24,6 +24,7 @@ from workbench.analysis.take_metrics import keep_reference_samples, measure_take
 from workbench.domain.metrics import METRICS_VERSION, TakeMetrics
 from workbench.domain.models import Lecture, Take, VideoSettings
 from workbench.errors import WorkbenchError
+from workbench.generation.local.render import lower_thread_priority
 from workbench.jobs.events import EventType
 from workbench.store import LectureStore
 
@@ -188,29 +189,44 @@ def committed_video_measurement(
     """The measurement of a segment's committed video, as a call with picklable arguments (it may run in
     another process), or ``None`` without a committed file. For videos no take made (they came with the
     lecture), so a take's metrics have something to stand beside; not stored: the metrics table holds takes."""
+    found = _committed_sources(store, lecture, asset_id)
+    if found is None:
+        return None
+    path, image_path, regions = found
     asset = lecture.asset(asset_id)
-    if not asset.path:
-        return None
-    path = store.media_path(asset.path)
-    if not path.is_file():
-        return None
-    image = lecture.starting_image(asset.starting_image_id)
     return functools.partial(
         measure_take,
         path,
-        starting_image=store.starting_image_file(lecture, asset.starting_image_id),
+        starting_image=image_path,
         directions=asset.movie_directions,
         seed=asset.seed or 0,
-        regions=dict(image.regions) if image else {},
+        regions=regions,
     )
+
+
+def _committed_sources(
+    store: LectureStore, lecture: Lecture, asset_id: str
+) -> tuple[Path, Path | None, dict[str, Box]] | None:
+    """A segment's committed video file, its starting image file and regions; ``None`` without a committed
+    file."""
+    asset = lecture.asset(asset_id)
+    if not asset.path:
+        return None
+    path = store.media_path(asset.path, lecture.id)
+    if not path.is_file():
+        return None
+    image = lecture.starting_image(asset.starting_image_id)
+    regions = dict(image.regions) if image else {}
+    return path, store.starting_image_file(lecture, asset.starting_image_id), regions
 
 
 class SampleKeeper:
     """Decodes committed videos' samples ahead (into memory and the store's samples cache) and prepares the
-    segment's starting image, so the next take's measurement does neither while the take renders: when a segment is opened for editing and when a take is accepted
-    (the researcher is reading or reviewing; the CPU is idle). One background thread at the lowest CPU
-    priority; only the latest request waits (someone clicking through segments wants the one in front of
-    them). A failure is only logged: the measurement then decodes the video itself."""
+    segment's starting image, so the next take's measurement does neither while the take renders: when a
+    segment is opened for editing and when a take is accepted (the researcher is reading or reviewing; the
+    CPU is idle). One background thread at the lowest CPU priority; only the latest request waits (someone
+    clicking through segments wants the one in front of them). A failure is only logged: the measurement
+    then decodes the video itself."""
 
     def __init__(self, store: LectureStore) -> None:
         self._store = store
@@ -224,18 +240,14 @@ class SampleKeeper:
         """Keep the samples of ``asset_id``'s committed video for a take with ``directions``; False when the
         segment has no committed file."""
         try:
-            asset = lecture.asset(asset_id)
-            if not asset.path:
-                return False
-            video = self._store.media_path(asset.path, lecture.id)
+            found = _committed_sources(self._store, lecture, asset_id)
         except (WorkbenchError, OSError):
             return False
-        if not video.is_file():
+        if found is None:
             return False
-        image = lecture.starting_image(asset.starting_image_id)
-        image_path = self._store.starting_image_file(lecture, asset.starting_image_id)
+        video, image_path, regions = found
         with self._lock:
-            self._pending = (video, image_path, directions, dict(image.regions) if image else {}, seed)
+            self._pending = (video, image_path, directions, regions, seed)
             self._idle.clear()
             if self._thread is None or not self._thread.is_alive():
                 # not a daemon: exiting Python while FFmpeg or OpenCV run in a daemon thread aborts the
@@ -249,8 +261,6 @@ class SampleKeeper:
         return self._idle.wait(timeout)
 
     def _run(self) -> None:
-        from workbench.generation.local.render import lower_thread_priority
-
         lower_thread_priority(19)
         while True:
             with self._lock:
