@@ -1,12 +1,13 @@
-"""The committed video's samples kept on disk by content: a take compared with a committed video measured
-before (in any process or session, or ahead, when it was accepted) does not decode it again, and gets the
-same numbers as a take that did."""
+"""The committed video's samples and the starting image's grey pixels kept on disk by content: a take compared
+with a committed video measured before (in any process or session, or ahead, when it was accepted) decodes
+neither again, and gets the same numbers as a take that did."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.generation.local import corpus_cases as cc
@@ -15,7 +16,7 @@ from workbench import Runner
 from workbench.analysis import take_metrics as tm
 from workbench.demo.builder import DEMO_LECTURE_ID
 from workbench.domain.models import Resolution, VideoSettings
-from workbench.generation.local import render_video
+from workbench.generation.local import render_video, source
 from workbench.session import LectureSession
 
 SIZE, FPS, SECONDS = (320, 180), 12, 3.0
@@ -46,35 +47,53 @@ def measure(videos, cache: Path | None):
 
 
 def no_decoding(monkeypatch) -> list[Path]:
-    """Make decoding the committed video fail the test: the samples must come from the cache."""
+    """Make decoding the committed video or the starting image fail the test: both must come from the cache."""
     asked: list[Path] = []
 
-    def refuse(path, times, width):
+    def refuse(path, *args, **kwargs):
         asked.append(Path(path))
         raise AssertionError(f"{path} was decoded")
 
     monkeypatch.setattr(tm, "_frames_at", refuse)
+    monkeypatch.setattr(source, "load_starting_image", refuse)
     return asked
+
+
+def samples_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*.npz"))
+
+
+def image_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("image-*.npy"))
 
 
 def test_a_second_process_reads_the_samples_the_first_decoded(videos, tmp_path: Path, monkeypatch) -> None:
     cache = tmp_path / "cache"
     plain = measure(videos, None)
     first = measure(videos, cache)
-    (kept,) = cache.iterdir()
+    (kept,) = samples_files(cache)
     assert kept.name.startswith(tm.content_hash(videos[1]) + "-160-")
-    no_decoding(monkeypatch)
+    (image,) = image_files(cache)
+    assert image.name == f"image-{tm.content_hash(videos[0])}-{tm.IMAGE_WIDTH}.npy"
+    asked = no_decoding(monkeypatch)
     again = measure(videos, cache)  # a fresh process: nothing in memory
-    assert plain == first == again and again.similarity_ssim is not None
+    assert plain == first == again and again.similarity_ssim is not None and not asked
 
 
 def test_a_damaged_or_foreign_file_is_decoded_again_and_replaced(videos, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     expected = measure(videos, cache)
-    (kept,) = cache.iterdir()
+    (kept,) = samples_files(cache)
+    (image,) = image_files(cache)
     kept.write_bytes(kept.read_bytes()[:100])
+    image.write_bytes(image.read_bytes()[:100])
     assert measure(videos, cache) == expected
-    assert kept.stat().st_size > 100  # written whole again
+    assert kept.stat().st_size > 100 and image.stat().st_size > 100  # written whole again
+    # pixels of another shape or type under the image's name are not trusted either
+    for foreign in (np.zeros((4, 4, 3), np.uint8), np.zeros((90, 160), np.float32)):
+        np.save(image, foreign)
+        assert measure(videos, cache) == expected
+        assert np.load(image).dtype == np.uint8 and np.load(image).ndim == 2
     # samples of another width under this name (a renamed file) do not fit: decoded, not trusted
     other = cache / "other.npz"
     tm._write_samples(other, tm.decode_for_metrics(videos[1], width=80, at_times=[0.0, 0.5]))
@@ -89,9 +108,9 @@ def test_an_unwritable_cache_only_costs_the_decode(videos, tmp_path: Path) -> No
 
 
 def test_samples_kept_ahead_serve_the_next_take(videos, tmp_path: Path, monkeypatch) -> None:
-    _image, committed, _take, regions = videos
+    image, committed, _take, regions = videos
     cache = tmp_path / "cache"
-    tm.keep_reference_samples(committed, cache, directions="tilt up", regions=regions)
+    tm.keep_reference_samples(committed, cache, directions="tilt up", regions=regions, starting_image=image)
     asked = no_decoding(monkeypatch)
     assert measure(videos, cache).similarity_ssim is not None and not asked
 
@@ -105,15 +124,16 @@ async def test_opening_a_segment_and_accepting_a_take_keep_samples_for_the_next_
         committed = demo_store.media_path(session.committed.asset("seg-02").path)
         assert not session.prepare_to_compare("no-such-segment")  # a head start only: never an error
         assert session.prepare_to_compare("seg-02") and session.samples.wait(60)
-        assert [p.name.split("-")[0] for p in demo_store.samples_cache.iterdir()] == [
+        assert [p.name.split("-")[0] for p in samples_files(demo_store.samples_cache)] == [
             tm.content_hash(committed)
         ]
+        assert len(image_files(demo_store.samples_cache)) == 1  # the segment's starting image
 
         other = demo_store.media_path(session.committed.asset("seg-03").path)
         take = pending_take(demo_store, DEMO_LECTURE_ID, "seg-01", other, {"movie_directions": "tilt up"})
         await session.accept(take.id)
         assert session.samples.wait(60)
-        kept = {p.name.split("-")[0] for p in demo_store.samples_cache.iterdir()}
+        kept = {p.name.split("-")[0] for p in samples_files(demo_store.samples_cache)}
         assert kept == {tm.content_hash(committed), tm.content_hash(demo_store.media_path(take.path))}
     finally:
         await runner.shutdown()

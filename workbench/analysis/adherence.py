@@ -138,13 +138,15 @@ def _running_argmax(values: np.ndarray) -> np.ndarray:
 
 
 class _Prober:
-    """Region statistics per (frame, box), computed once; text lines of a region found once."""
+    """Region statistics per (frame, box) and whether a frame is on a focus, computed once (the windows share
+    their ends); text lines of a region found once."""
 
     def __init__(
         self, track: CameraTrack, frames: Sequence[np.ndarray] | None, image: np.ndarray | None
     ) -> None:
-        self.frames, self.image = frames, image
+        self.track, self.frames, self.image = track, frames, image
         self.cache: dict[tuple[int, tuple[float, ...]], RegionStats] = {}
+        self.on: dict[tuple[int, Focus], bool] = {}
         self.lines: dict[tuple[float, ...], list[tuple[float, float, float, float]]] = {}
 
     @property
@@ -157,6 +159,12 @@ class _Prober:
             assert self.frames is not None and self.image is not None
             self.cache[key] = region_stats(self.frames[point.index], self.image, point, box)
         return self.cache[key]
+
+    def inside(self, point: TrackPoint, focus: Focus) -> bool:
+        key = (point.index, focus)
+        if key not in self.on:
+            self.on[key] = _inside(point, focus, self.track)
+        return self.on[key]
 
     def text_lines(self, box: tuple[float, float, float, float]) -> list[tuple[float, float, float, float]]:
         if box not in self.lines:
@@ -208,14 +216,14 @@ def _check(
         ok
         and move.to is not None
         and move.kind in ("pan", "tilt", "zoom", "roll", "orbit")
-        and not _inside(b, move.to, track)
+        and not probe.inside(b, move.to)
     ):
         ok, measured = False, f"{measured}; does not end on {move.to.describe()}"
     if (
         ok
         and move.origin is not None
         and move.kind in ("pan", "tilt", "zoom")
-        and not _inside(a, move.origin, track)
+        and not probe.inside(a, move.origin)
     ):
         ok, measured = False, f"{measured}; does not start on {move.origin.describe()}"
     return MoveEvidence(step, move, ok, measured, a.time, b.time)

@@ -48,7 +48,8 @@ class LiveMeasurement:
     seed: int = 0
     regions: Mapping[str, Box] = field(default_factory=dict)
     committed: Path | None = None
-    #: Where the committed video's samples are kept between processes (see ``measure_take``).
+    #: Where the committed video's samples and the starting image's grey pixels are kept between processes
+    #: (see ``measure_take``).
     reference_cache: Path | None = None
     _feed: FrameFeed | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
