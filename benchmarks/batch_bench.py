@@ -19,6 +19,10 @@ Figures (medians over rounds):
   take while it renders (the take metrics, issue 11), so the work done one by one is the same: renders with
   their live measurement (``direct_measured_cpu_s``); ``wall_over_ideal_renders_only`` leaves the measuring
   out of the ideal, for comparison;
+- ``wall_over_workers_cpu``: the same ratio with the CPU time of the batch's own renders, as they ran (the CPU
+  seconds its worker processes used: renders, their measurements, the workers' start): how far the batch is
+  from keeping the cores busy with its renders. Where ``wall_over_ideal`` counts against the batch what two
+  busy cores cost each other, this counts it as work done;
 - ``machinery_pct_of_render``: the batch's own cost per job (runner, durable store writes, events, the check
   of each take; measured with a stand-in model that copies a finished take, and with the take measurement
   switched off, as it is the take's work, not the batch's) as a share of one render (target ≤ 5): what one
@@ -189,9 +193,11 @@ def batch(
     *,
     where: str | None = None,
     executor=None,
+    workers_cpu: list[float] | None = None,
 ) -> None:
     """The batch as ``workbench batch`` runs it: ``where`` is its ``--executor`` (``None``: worker processes,
-    started within the timing), or an ``executor`` already running (the Dask cluster, started once)."""
+    started within the timing), or an ``executor`` already running (the Dask cluster, started once).
+    ``workers_cpu`` gets the CPU seconds its worker processes used (their renders and measurements)."""
     request = BatchRequest(overrides=OVERRIDES)
 
     async def run(pool) -> object:
@@ -204,9 +210,22 @@ def batch(
     else:
         with open_executor(where, workers=CORES) as pool:
             result = asyncio.run(run(pool))
+            if workers_cpu is not None:
+                workers_cpu.append(_processes_cpu(pool))
     assert result.counts == {"pending": len(store.lecture(DEMO_LECTURE_ID).videos)}, result.counts
     if keep is not None:
         keep.append(result)
+
+
+def _processes_cpu(pool) -> float:
+    """CPU seconds (user + system) the pool's worker processes have used so far (``/proc/<pid>/stat``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in list(getattr(pool, "_processes", None) or {}):
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of the line
+    return total / ticks
 
 
 def pool_start() -> float:
@@ -277,7 +296,7 @@ def main(rounds: int) -> dict[str, float]:
         "unchecked": [],
         "cluster": [], "side_by_side": [],
     }  # fmt: skip
-    reports, metrics, checks, starts = [], [], [], []
+    reports, metrics, checks, starts, workers_cpu = [], [], [], [], []
     cluster = open_executor(LOCAL_CLUSTER, workers=CORES)
     workers = cluster.__enter__()
     assert workers is not None
@@ -305,7 +324,9 @@ def main(rounds: int) -> dict[str, float]:
                 _timed_machine(lambda s=stores["direct"], o=by_hand: side_by_side(s, o))
             )
             kept: list = []
-            runs["batch"].append(_timed_machine(lambda s=stores["batch"], k=kept: batch(s, keep=k)))
+            runs["batch"].append(
+                _timed_machine(lambda s=stores["batch"], k=kept: batch(s, keep=k, workers_cpu=workers_cpu))
+            )
             runs["threads"].append(_timed(lambda s=stores["threads"]: batch(s, where=THREADS)))
             runs["cluster"].append(
                 _timed_machine(lambda s=stores["cluster"], w=workers: batch(s, executor=w))
@@ -366,6 +387,11 @@ def main(rounds: int) -> dict[str, float]:
         "direct_measured_cpu_s": round(cpu["measured"], 2),
         "wall_over_ideal": round(wall["batch"] / (cpu["measured"] / CORES), 3),
         "wall_over_ideal_renders_only": round(wall["batch"] / (cpu["direct"] / CORES), 3),
+        "workers_cpu_s": round(statistics.median(workers_cpu), 2),
+        "wall_over_workers_cpu": round(
+            statistics.median(w / (c / CORES) for (w, _), c in zip(runs["batch"], workers_cpu, strict=True)),
+            3,
+        ),
         "wall_over_ideal_threads": round(wall["threads"] / (cpu["measured"] / CORES), 3),
         "side_by_side_s": round(wall["side_by_side"], 2),
         "cores_busy_side_by_side": round(busy["side_by_side"], 2),
