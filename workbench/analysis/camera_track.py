@@ -8,12 +8,12 @@ local model's plans count it), a roll and a keystone (an orbit's perspective tur
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.analysis.registration import Registrar, StartingImage
+from workbench.analysis.registration import Registrar, Registration, StartingImage
 
 __all__ = ["MIN_REGISTERED_SHARE", "CameraTrack", "TrackPoint", "measure_camera", "pose_of"]
 
@@ -106,9 +106,11 @@ def measure_camera(
     every: int = 1,
     confident: float | None = None,
     first_view: tuple[float, float, float] | None = None,
+    on_frame: Callable[[np.ndarray, TrackPoint | None], None] | None = None,
 ) -> CameraTrack:
     """Register every ``every``-th grey frame against the starting image and read each as a pose
-    (``confident``, ``first_view``: see :class:`Registrar`)."""
+    (``confident``, ``first_view``: see :class:`Registrar`). ``on_frame`` sees each frame tried with its
+    point (``None``: it did not register) as soon as it is known, so work on it can overlap what comes next."""
     start = image if isinstance(image, StartingImage) else StartingImage(image)
     registrar = Registrar(start, confident=confident, first_view=first_view)
     points: list[TrackPoint] = []
@@ -120,15 +122,26 @@ def measure_camera(
         if index % every:
             continue
         attempted += 1
-        found = registrar.register(frame)
-        if found is None:
-            continue
-        cx, cy, zoom, angle, keystone, vw, vh = pose_of(found.homography, frame_size, start.size)
-        if not all(math.isfinite(v) for v in (cx, cy, zoom, angle, keystone)):
-            continue
-        points.append(
-            TrackPoint(
-                index, index / fps, cx, cy, zoom, angle, keystone, vw, vh, found.quality, found.homography
-            )
-        )
+        point = _point(registrar.register(frame), index, fps, frame_size, start.size)
+        if point is not None:
+            points.append(point)
+        if on_frame is not None:
+            on_frame(frame, point)
     return CameraTrack(tuple(points), count, fps, start.size, frame_size, attempted)
+
+
+def _point(
+    found: Registration | None,
+    index: int,
+    fps: float,
+    frame_size: tuple[int, int],
+    image_size: tuple[int, int],
+) -> TrackPoint | None:
+    if found is None:
+        return None
+    cx, cy, zoom, angle, keystone, vw, vh = pose_of(found.homography, frame_size, image_size)
+    if not all(math.isfinite(v) for v in (cx, cy, zoom, angle, keystone)):
+        return None
+    return TrackPoint(
+        index, index / fps, cx, cy, zoom, angle, keystone, vw, vh, found.quality, found.homography
+    )

@@ -513,16 +513,31 @@ def _seen(start: StartingImage, point: TrackPoint | None, size: tuple[int, int])
     return cv2.resize(warped, (w, h), interpolation=cv2.INTER_AREA)
 
 
-def _sharpness(decoded: DecodedVideo, track: CameraTrack | None, start: StartingImage) -> float | None:
-    """Detail of the frames ÷ detail of the starting image seen the same way (1: as sharp as the image)."""
-    points = {p.index: p for p in track.points} if track is not None else {}
-    frame_detail = image_detail = 0.0
-    for index, frame in enumerate(decoded.samples):
-        seen = _seen(start, points.get(index), (frame.shape[1], frame.shape[0]))
-        frame_detail += _detail(frame)
+class _Sharpness:
+    """Detail of the frames ÷ detail of the starting image seen the same way (1: as sharp as the image), summed
+    frame by frame: as each sample is registered, while the take still renders, rather than after its end."""
+
+    def __init__(self, start: StartingImage) -> None:
+        self.start = start
+        self.frame_detail = self.image_detail = 0.0
+
+    def add(self, frame: np.ndarray, point: TrackPoint | None) -> None:
+        seen = _seen(self.start, point, (frame.shape[1], frame.shape[0]))
+        self.frame_detail += _detail(frame)
         # video luma is limited range (16-235), the image full range: compare like for like
-        image_detail += _detail(seen) * 219.0 / 255.0
-    return frame_detail / image_detail if image_detail > 1e-6 else None
+        self.image_detail += _detail(seen) * 219.0 / 255.0
+
+    def value(self) -> float | None:
+        return self.frame_detail / self.image_detail if self.image_detail > 1e-6 else None
+
+
+def _sharpness(decoded: DecodedVideo, track: CameraTrack, start: StartingImage) -> float | None:
+    """:class:`_Sharpness` of samples already registered."""
+    points = {p.index: p for p in track.points}
+    sharpness = _Sharpness(start)
+    for index, frame in enumerate(decoded.samples):
+        sharpness.add(frame, points.get(index))
+    return sharpness.value()
 
 
 def _motion(points: Sequence[TrackPoint]) -> tuple[float, float | None]:
@@ -742,18 +757,26 @@ def measure_take(
             yield frame
 
     track = None
+    sharp = _Sharpness(start) if start is not None else None
     first_view = _planned_start(plan, start, width, len(planned), _fps / _stride if _fps else 1.0)
     if start is not None and planned:
         sample_fps = _fps / _stride if _fps else 1.0
-        track = measure_camera(streamed(), start, fps=sample_fps, confident=CONFIDENT, first_view=first_view)
+        track = measure_camera(
+            streamed(), start, fps=sample_fps, confident=CONFIDENT, first_view=first_view,
+            on_frame=sharp.add if sharp is not None else None,
+        )  # fmt: skip
     decoded = decoding.result()
-    digest = content_hash(video)
+    # what is left once the last frame is in runs side by side (the person is waiting; OpenCV, FFmpeg and
+    # hashlib release the GIL): the file's hash, the similarity, and adherence here
+    digest = _Background(lambda: content_hash(video))
+    similarity = _Background(lambda: _similarity(decoded, reference))
     if start is not None and (track is None or track.frame_count != len(decoded.samples)):
         # the header's frame count was missing or wrong: register the samples actually kept
         sample_fps = decoded.fps / decoded.stride if decoded.fps else 1.0
         track = measure_camera(
             decoded.samples, start, fps=sample_fps, confident=CONFIDENT, first_view=first_view
         )
+        sharp = None
 
     motion_amount = jitter = sharpness = None
     reversals = stalls = None
@@ -761,27 +784,14 @@ def measure_take(
     adherence = Adherence(None, (), "there is no starting image to locate the frames on")
     if start is not None and track is not None:
         adherence = score_adherence(expected, track, frames=decoded.samples, image=grey)
-        sharpness = _sharpness(decoded, track, start)
+        sharpness = sharp.value() if sharp is not None else _sharpness(decoded, track, start)
         if track.measurable:
             motion_amount, jitter = _motion(track.points)
             reversals, stalls = _reversals_and_stalls(track.points, _step_windows(adherence, track))
             path = tuple(PathSample(round(p.time, 4), p.cx, p.cy, p.zoom, p.angle_deg) for p in track.points)
 
-    similarity = None
-    try:
-        other = reference.result()
-    except Exception:  # an unreadable committed video only costs the similarity
-        other = None
-    if other is not None:
-        pairs = [
-            ssim(a, cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA))
-            for a, b in zip(decoded.samples, other.samples, strict=False)
-            if b is not None
-        ]
-        similarity = float(np.mean(pairs)) if pairs else None
-
     return TakeMetrics(
-        content_hash=digest,
+        content_hash=digest.result(),
         decoded_frames=decoded.frames,
         decoded_duration_s=decoded.duration_s,
         black_share=decoded.black / decoded.frames,
@@ -792,7 +802,7 @@ def measure_take(
         reversals=reversals,
         stalls=stalls,
         sharpness=sharpness,
-        similarity_ssim=similarity,
+        similarity_ssim=similarity.result(),
         adherence=adherence.score,
         adherence_reason=adherence.reason,
         adherence_moves=tuple(
@@ -802,6 +812,23 @@ def measure_take(
         metrics_s=time.perf_counter() - started,
         metrics_version=METRICS_VERSION,
     )
+
+
+def _similarity(decoded: DecodedVideo, reference: _Background) -> float | None:
+    """Mean SSIM of the take's samples and the committed video's at the same moments (``None``: nothing to
+    compare with, or the committed video could not be read, which only costs the similarity)."""
+    try:
+        other = reference.result()
+    except Exception:
+        return None
+    if other is None:
+        return None
+    pairs = [
+        ssim(a, cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA))
+        for a, b in zip(decoded.samples, other.samples, strict=False)
+        if b is not None
+    ]
+    return float(np.mean(pairs)) if pairs else None
 
 
 def _planned_start(
