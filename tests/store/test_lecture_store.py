@@ -107,6 +107,11 @@ def test_a_symbolic_link_cannot_lead_a_media_path_out_of_the_store_or_its_lectur
     (takes / "sideways.mp4").symlink_to(elsewhere / "takes" / "t.mp4")
     with pytest.raises(ValidationError, match="outside the store"):
         store.media_path("media/lec/takes/sideways.mp4", "lec")
+    # the way back, from a file to its store-relative path, resolves ".." and links the same way
+    assert store.relative(takes / ".." / "takes" / "t.mp4") == "media/lec/takes/t.mp4"
+    assert store.relative(takes / "t.mp4") == "media/lec/takes/t.mp4"
+    with pytest.raises(ValueError):
+        store.relative(takes / "escape.mp4")
 
 
 def test_timeline_must_reference_existing_segments(store, lecture):

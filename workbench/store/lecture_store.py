@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -213,7 +214,12 @@ class LectureStore:
         """The absolute path of a store-relative media path, refusing anything outside the store (or, with
         ``lecture_id``, outside that lecture's media folder), also through a symbolic link."""
         check_media_path(relative, lecture_id)
-        path = (self.root / relative).resolve()
+        path = self.root / relative
+        if not _passes_a_link(self.root, relative):
+            # the root is resolved and the path has no "..": with no link on the way it is already resolved,
+            # and inside the store (the lecture's folder, which check_media_path checked it names)
+            return path
+        path = path.resolve()
         if not path.is_relative_to(self._media_folder(lecture_id) if lecture_id is not None else self.root):
             raise ValidationError(f"The media path {relative!r} points outside the store.")
         return path
@@ -231,6 +237,11 @@ class LectureStore:
         return self.root / "media" / check_id(lecture_id, "lecture id") / kind
 
     def relative(self, path: Path) -> str:
+        """``path`` (inside the store) as a store-relative media path."""
+        if path.is_absolute() and path.is_relative_to(self.root):
+            relative = path.relative_to(self.root).as_posix()
+            if ".." not in relative.split("/") and not _passes_a_link(self.root, relative):
+                return relative  # already resolved: no link or ".." below the resolved root
         return path.resolve().relative_to(self.root).as_posix()
 
     # -- ownership (used by guard.writes; see guard.py) --------------------------------------------------------
@@ -977,3 +988,19 @@ def _damaged_row(lecture_id: str, order: int, asset: Any) -> dict[str, Any]:
         f"{asset.damage.entry} is damaged ({asset.damage.reason}); fix it in {asset.damage.file}."
     )
     return row
+
+
+def _passes_a_link(root: Path, relative: str) -> bool:
+    """Whether a part of ``root/relative`` below ``root`` is a symbolic link (one ``lstat`` per part, where
+    resolving the whole path costs one per part from ``/``: media paths are resolved for every take)."""
+    here = str(root)
+    for part in relative.split("/"):
+        here = os.path.join(here, part)
+        try:
+            if stat.S_ISLNK(os.lstat(here).st_mode):
+                return True
+        except (FileNotFoundError, NotADirectoryError):
+            return False  # nothing below a missing part exists, so no link either
+        except OSError:
+            return True  # let resolving the whole path decide
+    return False

@@ -73,14 +73,22 @@ class ParquetLog:
             return None
         table = pa.Table.from_pylist(list(rows), schema=self.schema)
         with self._mutex:
-            name = self._publish(table, metadata=None, durable=durable)
+            # uncompressed: an append is one small file, where zstd doubles the write's CPU and saves nothing
+            # worth it; compaction, which makes the file that stays, compresses
+            name = self._publish(table, metadata=None, durable=durable, compression="none")
             # Keep what we wrote: readers in this process then never read their own appends back from disk.
             self._tables[name], self._replaces[name] = table, frozenset()
             if len(self._names()) > AUTO_COMPACT_FILES:
                 self.compact()
         return name
 
-    def _publish(self, table: pa.Table, metadata: Mapping[bytes, bytes] | None, durable: bool = True) -> str:
+    def _publish(
+        self,
+        table: pa.Table,
+        metadata: Mapping[bytes, bytes] | None,
+        durable: bool = True,
+        compression: str = "zstd",
+    ) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(3)}.parquet"
         staged = self.folder / f"_{name}"
@@ -88,7 +96,7 @@ class ParquetLog:
             table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
         try:
             with open(staged, "wb") as fh:
-                pq.write_table(table, fh, compression="zstd")
+                pq.write_table(table, fh, compression=compression)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(staged, self.folder / name)
