@@ -17,7 +17,7 @@ Figures (medians over rounds):
 - ``wall_over_ideal``: the batch's wall time ÷ (CPU time of the same work done one by one ÷ cores), i.e.
   how far the batch is from keeping every core busy with useful work (target ≤ 1.1). Each job measures its
   take while it renders (the take metrics, issue 11), so the work done one by one is the same: renders with
-  their live measurement (``direct_measured_cpu_s``); ``wall_over_ideal_renders_only`` leaves the measuring
+  their live measurement, keeping starting images in a samples cache as a job's store does (``direct_measured_cpu_s``); ``wall_over_ideal_renders_only`` leaves the measuring
   out of the ideal, for comparison;
 - ``wall_over_workers_cpu``: the same ratio with the CPU time of the batch's own renders, as they ran (the CPU
   seconds its worker processes used: renders, their measurements, the workers' start): how far the batch is
@@ -146,7 +146,9 @@ def direct_renders(store: LectureStore, out: Path, *, measured: bool = False) ->
         image = lecture.starting_image(asset.starting_image_id)
         target = out / f"{asset.id}.mp4"
         watching = (
-            _measurement(target, settings, store.media_path(image.path), image.regions) if measured else None
+            _measurement(target, settings, store.media_path(image.path), image.regions, out / "cache")
+            if measured
+            else None
         )
         report = render_video(
             store.media_path(image.path), target, settings, regions=image.regions, observer=watching
@@ -154,7 +156,9 @@ def direct_renders(store: LectureStore, out: Path, *, measured: bool = False) ->
         assert not measured or report.metrics is not None
 
 
-def _measurement(target: Path, settings, image: Path, regions) -> LiveMeasurement:
+def _measurement(target: Path, settings, image: Path, regions, cache: Path) -> LiveMeasurement:
+    """As a job measures its take (``workbench.jobs.metrics.live_measurement``), with ``cache`` for the
+    store's samples cache (each way of doing the work starts with its own, empty, as a batch's store does)."""
     return LiveMeasurement(
         target,
         settings.fps,
@@ -163,6 +167,7 @@ def _measurement(target: Path, settings, image: Path, regions) -> LiveMeasuremen
         settings.movie_directions,
         settings.seed,
         dict(regions),
+        reference_cache=cache,
     )
 
 
@@ -273,7 +278,13 @@ def side_by_side(store: LectureStore, out: Path) -> None:
         list(pool.map(abs, range(CORES)))
         renders = [
             pool.submit(
-                render_video, i, o, s, regions=r, threading_plan=THROUGHPUT, observer=_measurement(o, s, i, r)
+                render_video,
+                i,
+                o,
+                s,
+                regions=r,
+                threading_plan=THROUGHPUT,
+                observer=_measurement(o, s, i, r, out / "cache"),
             )
             for i, o, s, r in work
         ]
