@@ -5,6 +5,8 @@ neither again, and gets the same numbers as a take that did."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from workbench.demo.builder import DEMO_LECTURE_ID
 from workbench.domain.models import Resolution, VideoSettings
 from workbench.generation.local import render_video, source
 from workbench.session import LectureSession
+from workbench.store import LectureStore
 
 SIZE, FPS, SECONDS = (320, 180), 12, 3.0
 DIRECTIONS = "pan left, then zoom in on the diagram"
@@ -60,11 +63,11 @@ def no_decoding(monkeypatch) -> list[Path]:
 
 
 def samples_files(cache: Path) -> list[Path]:
-    return sorted(cache.glob("*.npz"))
+    return sorted(f for f in cache.glob("*.npz") if not f.name.startswith("image-"))
 
 
 def image_files(cache: Path) -> list[Path]:
-    return sorted(cache.glob("image-*.npy"))
+    return sorted(cache.glob("image-*.npz"))
 
 
 def test_a_second_process_reads_the_samples_the_first_decoded(videos, tmp_path: Path, monkeypatch) -> None:
@@ -74,7 +77,7 @@ def test_a_second_process_reads_the_samples_the_first_decoded(videos, tmp_path: 
     (kept,) = samples_files(cache)
     assert kept.name.startswith(tm.content_hash(videos[1]) + "-160-")
     (image,) = image_files(cache)
-    assert image.name == f"image-{tm.content_hash(videos[0])}-{tm.IMAGE_WIDTH}.npy"
+    assert image.name == f"image-{tm.content_hash(videos[0])}-{tm.IMAGE_WIDTH}.npz"
     asked = no_decoding(monkeypatch)
     again = measure(videos, cache)  # a fresh process: nothing in memory
     assert plain == first == again and again.similarity_ssim is not None and not asked
@@ -91,9 +94,11 @@ def test_a_damaged_or_foreign_file_is_decoded_again_and_replaced(videos, tmp_pat
     assert kept.stat().st_size > 100 and image.stat().st_size > 100  # written whole again
     # pixels of another shape or type under the image's name are not trusted either
     for foreign in (np.zeros((4, 4, 3), np.uint8), np.zeros((90, 160), np.float32)):
-        np.save(image, foreign)
+        with open(image, "wb") as fh:
+            np.savez_compressed(fh, grey=foreign)
         assert measure(videos, cache) == expected
-        assert np.load(image).dtype == np.uint8 and np.load(image).ndim == 2
+        with np.load(image) as data:
+            assert data["grey"].dtype == np.uint8 and data["grey"].ndim == 2  # replaced by the right pixels
     # samples of another width under this name (a renamed file) do not fit: decoded, not trusted
     other = cache / "other.npz"
     tm._write_samples(other, tm.decode_for_metrics(videos[1], width=80, at_times=[0.0, 0.5]))
@@ -137,3 +142,17 @@ async def test_opening_a_segment_and_accepting_a_take_keep_samples_for_the_next_
         assert kept == {tm.content_hash(committed), tm.content_hash(demo_store.media_path(take.path))}
     finally:
         await runner.shutdown()
+
+
+def test_opening_the_store_sweeps_what_a_killed_measurement_left_in_the_cache(store) -> None:
+    cache = store.samples_cache
+    cache.mkdir(parents=True)
+    left = cache / ".image-abc-1280.4242.99.tmp"  # a measurement killed mid-write, long ago
+    writing = cache / ".image-def-1280.4343.98.tmp"  # one writing now, in another process
+    kept = cache / "image-abc-1280.npz"
+    for path in (left, writing, kept):
+        path.write_bytes(b"x")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(left, (hours_ago, hours_ago))
+    LectureStore(store.root, user=store.user)
+    assert not left.exists() and writing.exists() and kept.exists()

@@ -21,6 +21,7 @@ fails only that lecture, a damaged segment only that segment (see ``documents.py
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -93,6 +94,8 @@ MARKER = "workbench-store.json"
 LOCK_TIMEOUT_S = 30.0
 #: How often a writer waiting for another process's writer lock checks again.
 LOCK_POLL_S = 0.005
+#: A temporary file in the samples cache older than this was left by a killed measurement (one takes seconds).
+STALE_CACHE_TEMP_S = 3600.0
 TRASH = "trash"
 
 log = logging.getLogger("workbench.store")
@@ -189,6 +192,15 @@ class LectureStore:
                         entry.unlink(missing_ok=True)
         for table in self._logs().values():
             table.sweep_replaced()
+        # the samples cache is written without the lock (by measurements in any process): only a temporary
+        # file no writer can still be writing is a leftover
+        if self.samples_cache.is_dir():
+            stale = time.time() - STALE_CACHE_TEMP_S
+            for entry in self.samples_cache.iterdir():
+                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        if entry.stat().st_mtime < stale:
+                            entry.unlink()
 
     def _logs(self) -> dict[str, ParquetLog]:
         return {
