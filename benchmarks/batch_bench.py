@@ -23,6 +23,9 @@ Figures (medians over rounds):
   seconds its worker processes used: renders, their measurements, the workers' start): how far the batch is
   from keeping the cores busy with its renders. Where ``wall_over_ideal`` counts against the batch what two
   busy cores cost each other, this counts it as work done;
+- ``machine_all_cores_slowdown``: the same pure-Python loop on every core at once ÷ on one core alone (1.0 on
+  cores that share nothing): the floor under ``side_by_side_over_ideal`` and ``wall_over_ideal`` that no
+  scheduling can go below;
 - ``machinery_pct_of_render``: the batch's own cost per job (runner, durable store writes, events, the check
   of each take; measured with a stand-in model that copies a finished take, and with the take measurement
   switched off, as it is the take's work, not the batch's) as a share of one render (target ≤ 5): what one
@@ -233,6 +236,25 @@ def _processes_cpu(pool) -> float:
     return total / ticks
 
 
+def machine_slowdown() -> float:
+    """How much slower the same pure computation runs when every core does it at once than when one core does
+    it alone (a loop of Python additions, no shared data; median over seven back-to-back pairs). Above 1 the cores share
+    something (a hypervisor's threads, caches, memory bandwidth): work done side by side then cannot reach the
+    one-by-one ideal, whoever schedules it."""
+    work = range(20_000_000)
+    with WorkerProcessPool(CORES) as pool:
+        list(pool.map(abs, range(CORES)))
+
+        def timed(copies: int) -> float:
+            start = time.perf_counter()
+            for job in [pool.submit(sum, work) for _ in range(copies)]:
+                job.result()
+            return time.perf_counter() - start
+
+        # pairs back to back, the median of their ratios: the machine's load drifts between moments
+        return statistics.median(timed(CORES) / timed(1) for _ in range(7))
+
+
 def pool_start() -> float:
     """Seconds from opening the default worker pool until its workers have answered."""
     start = time.perf_counter()
@@ -307,7 +329,7 @@ def main(rounds: int) -> dict[str, float]:
         "unchecked": [],
         "cluster": [], "side_by_side": [],
     }  # fmt: skip
-    reports, metrics, checks, starts, workers_cpu = [], [], [], [], []
+    reports, metrics, checks, starts, workers_cpu, slowdowns = [], [], [], [], [], []
     cluster = open_executor(LOCAL_CLUSTER, workers=CORES)
     workers = cluster.__enter__()
     assert workers is not None
@@ -347,6 +369,7 @@ def main(rounds: int) -> dict[str, float]:
                 _timed_machine(lambda s=stores["interactive"], r=interactive: batch(s, r))
             )
             starts.append(pool_start())
+            slowdowns.append(machine_slowdown())
             # the stand-in model never uses the executor: the batch's own machinery, without worker processes
             copy = BackendRegistry([CopyBackend(next(out.glob("*.mp4")))])
             double = big_lecture(root / "copy_double", 2 * SEGMENTS)
@@ -409,6 +432,7 @@ def main(rounds: int) -> dict[str, float]:
         "side_by_side_over_ideal": round(wall["side_by_side"] / (cpu["measured"] / CORES), 3),
         "batch_over_side_by_side": round(wall["batch"] / wall["side_by_side"], 3),
         "wall_over_ideal_target": 1.1,
+        "machine_all_cores_slowdown": round(statistics.median(slowdowns), 3),
         "machinery_ms_per_job": round(per_job * 1000, 1),
         "machinery_pct_of_render": round(per_job / render_s * 100, 2),
         "machinery_fixed_ms": round((2 * wall["copy"] - wall["copy_double"]) * 1000),
