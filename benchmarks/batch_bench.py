@@ -3,7 +3,7 @@
 Figures (medians over rounds):
 
 - ``cores_busy_batch``: the machine's busy cores (``/proc/stat``, steal left out) during a batch as
-  ``workbench batch`` runs it: concurrency = cores, renders in worker processes (the default executor, started
+  ``workbench batch`` runs it: its default concurrency (cores + 1; 2 on threads), renders in worker processes (the default executor, started
   within the timing), the batch's threading plan (target ≥ 1.85 of 2); ``cores_busy_threads`` the same batch
   with ``--executor threads`` (renders on threads of one process, which contend for Python's GIL: each drives
   its encoder and warping frame by frame); ``cores_busy_interactive_plan`` with the one-render-at-a-time
@@ -69,7 +69,7 @@ from workbench.analysis.live_metrics import LiveMeasurement
 from workbench.analysis.take_metrics import forget_references
 from workbench.batch import BatchRequest, run_batch
 from workbench.batch.cli import _write_report
-from workbench.batch.cluster import LOCAL_CLUSTER, THREADS, open_executor
+from workbench.batch.cluster import LOCAL_CLUSTER, THREADS, default_concurrency, open_executor
 from workbench.batch.notebook import DEFAULT_NOTEBOOK
 from workbench.batch.parameters import BatchParameters
 from workbench.batch.results import results_table, write_results
@@ -205,18 +205,20 @@ def batch(
 ) -> None:
     """The batch as ``workbench batch`` runs it: ``where`` is its ``--executor`` (``None``: worker processes,
     started within the timing), or an ``executor`` already running (the Dask cluster, started once).
-    ``workers_cpu`` gets the CPU seconds its worker processes used (their renders and measurements)."""
+    ``workers_cpu`` gets the CPU seconds its worker processes used (their renders and measurements). Renders
+    at once: the command's default for that executor."""
     request = BatchRequest(overrides=OVERRIDES)
+    renders = default_concurrency(where if executor is None else LOCAL_CLUSTER)
 
     async def run(pool) -> object:
         return await run_batch(
-            store, request, concurrency=CORES, registry=registry, measure=False, executor=pool
+            store, request, concurrency=renders, registry=registry, measure=False, executor=pool
         )
 
     if executor is not None:
         result = asyncio.run(run(executor))
     else:
-        with open_executor(where, workers=CORES) as pool:
+        with open_executor(where, workers=renders) as pool:
             result = asyncio.run(run(pool))
             if workers_cpu is not None:
                 workers_cpu.append(_processes_cpu(pool))
@@ -330,7 +332,7 @@ def main(rounds: int) -> dict[str, float]:
         "cluster": [], "side_by_side": [],
     }  # fmt: skip
     reports, metrics, checks, starts, workers_cpu, slowdowns = [], [], [], [], [], []
-    cluster = open_executor(LOCAL_CLUSTER, workers=CORES)
+    cluster = open_executor(LOCAL_CLUSTER, workers=default_concurrency(LOCAL_CLUSTER))
     workers = cluster.__enter__()
     assert workers is not None
     list(workers.map(abs, range(CORES)))  # started before it is timed, as a long batch amortises it

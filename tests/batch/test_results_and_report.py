@@ -185,6 +185,16 @@ def test_charts_show_failures(batches):
     assert charts.svg(outcome).startswith("<svg")
 
 
+def test_renders_at_once_default_to_one_more_than_the_cores_where_workers_render_them():
+    cores = os.cpu_count() or 1
+    assert BatchParameters(store_path="x").renders_at_once == cores + 1  # worker processes
+    assert BatchParameters(store_path="x", executor_address="local-cluster").renders_at_once == cores + 1
+    assert BatchParameters(store_path="x", executor_address="threads").renders_at_once == 2  # the GIL
+    assert BatchParameters(store_path="x", executor_address="tcp://10.0.0.5:8786").renders_at_once == 2
+    assert BatchParameters(store_path="x", concurrency=5).renders_at_once == 5  # asked for: as asked
+    assert BatchParameters.from_values({"store_path": "x", "concurrency": "None"}).concurrency is None
+
+
 def test_directions_diff_marks_added_and_removed_words():
     html = directions_diff_html("Slow push-in on the diagram", "Slow pan left on the diagram")
     assert html == "Slow <del>push-in</del> <ins>pan left</ins> on the diagram"

@@ -122,7 +122,7 @@ def test_the_notebook_is_package_data_and_notebooks_links_to_it():
         [sys.executable, "-m", "papermill", "--help-notebook", str(DEFAULT_NOTEBOOK)],
         capture_output=True, text=True, timeout=120,
     ).stdout  # fmt: skip
-    assert "variants: list (default [{}])" in described and "concurrency: int (default 2)" in described
+    assert "variants: list (default [{}])" in described and "concurrency: int (default None)" in described
     assert "Unknown type" not in described
 
 

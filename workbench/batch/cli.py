@@ -92,7 +92,13 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         help="regenerate starting images instead of videos (--set takes prompt, model, size, seed)",
     )
     p.add_argument("--policy", default="review", choices=[x.value for x in ReviewPolicy])
-    p.add_argument("--concurrency", type=int, default=2, help="renders at once (default 2)")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="renders at once (default: the machine's cores + 1 in worker processes or a local cluster; "
+        "2 with --executor threads or a remote cluster)",
+    )
     p.add_argument(
         "--executor",
         dest="executor_address",
@@ -187,7 +193,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
     runs = int(plan["will_run"].sum())
     print(
         f"Batch: {len(plan)} items over {plan['asset_id'].nunique()} segments ({runs} to generate, "
-        f"{len(plan) - runs} done before), {params.concurrency} at a time.",
+        f"{len(plan) - runs} done before), {params.renders_at_once} at a time.",
         file=sys.stderr,
     )
     try:
@@ -259,9 +265,9 @@ async def _run(store: Any, params: Any, progress: Any) -> Any:
     from workbench.batch.cluster import open_executor
     from workbench.batch.run import run_batch
 
-    with open_executor(params.executor_address, workers=params.concurrency) as executor:
+    with open_executor(params.executor_address, workers=params.renders_at_once) as executor:
         return await run_batch(
-            store, params.request(), concurrency=params.concurrency, executor=executor, on_update=progress
+            store, params.request(), concurrency=params.renders_at_once, executor=executor, on_update=progress
         )
 
 

@@ -14,6 +14,7 @@ workers need the ``workbench`` package installed and the store on a shared file 
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import socket
 import urllib.parse
 from collections.abc import Iterator
@@ -21,12 +22,22 @@ from contextlib import contextmanager
 
 from workbench.errors import InvalidSettingError, WorkbenchError
 
-__all__ = ["LOCAL_CLUSTER", "THREADS", "check_executor", "open_executor"]
+__all__ = ["LOCAL_CLUSTER", "THREADS", "check_executor", "default_concurrency", "open_executor"]
 
 #: ``executor_address`` value that starts a throwaway Dask cluster of local worker processes.
 LOCAL_CLUSTER = "local-cluster"
 #: ``executor_address`` value that renders on threads of this process (the runner's own thread pool).
 THREADS = "threads"
+
+
+def default_concurrency(address: str | None) -> int:
+    """Renders at once when none is asked for: one more than this machine's cores for worker processes and a
+    local cluster (a worker idles while its finished take is stored and checked, and while its measurement
+    ends: a spare render fills those gaps; ``benchmarks/batch_bench.py`` measures it), 2 for threads (more
+    contend for the GIL) and for a remote cluster (whose size is not known here: set it)."""
+    if not address or address == LOCAL_CLUSTER:
+        return (os.cpu_count() or 1) + 1
+    return 2
 
 
 def check_executor(address: str | None, *, timeout_s: float = 1.5) -> None:

@@ -32,11 +32,11 @@ async def run_for_notebook(params: BatchParameters) -> str:
     if params.batch_id:
         return params.batch_id
     store = params.open_store()
-    with open_executor(params.executor_address, workers=params.concurrency) as executor:
+    with open_executor(params.executor_address, workers=params.renders_at_once) as executor:
         result = await run_batch(
             store,
             params.request(),
-            concurrency=params.concurrency,
+            concurrency=params.renders_at_once,
             executor=executor,
             on_update=TerminalProgress(sys.stdout, live=False),
         )

@@ -39,7 +39,8 @@ class BatchParameters:
     variants: list[dict[str, Any]] = field(default_factory=lambda: [{}])
     policy: str = "review"
     images: bool = False
-    concurrency: int = 2
+    #: Renders at once; ``None``: :func:`~workbench.batch.cluster.default_concurrency` for the executor.
+    concurrency: int | None = None
     executor_address: str | None = None
     output_dir: str = "batch-output"
     allow_failures: bool = False
@@ -73,13 +74,22 @@ class BatchParameters:
                 "No store given. Pass the lecture store folder (store_path, or --store), e.g. "
                 "`workbench batch --store my-store`; `--demo` makes a demo store there if none exists."
             )
-        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
+        if self.concurrency is not None and not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise InvalidSettingError(
                 f"concurrency must be between 1 and {MAX_CONCURRENCY} (renders at once), not {self.concurrency}."
             )
         if not self.variants:
             raise InvalidSettingError('variants is empty: give at least one, e.g. [{}] or [{"seed": 1}].')
         self.request()
+
+    @property
+    def renders_at_once(self) -> int:
+        """``concurrency``, or the executor's default when none was given."""
+        from workbench.batch.cluster import default_concurrency
+
+        return (
+            self.concurrency if self.concurrency is not None else default_concurrency(self.executor_address)
+        )
 
     def request(self) -> BatchRequest:
         """The validated :class:`BatchRequest` these parameters describe."""
