@@ -232,17 +232,25 @@ async def test_the_segment_in_front_of_the_researcher_has_its_committed_samples_
     store = workbench.session.store
     committed = workbench.session.committed
 
-    def kept() -> set[str]:
+    def kept() -> set[str]:  # committed videos whose samples are kept (starting images are kept beside them)
         folder = store.samples_cache
-        return {p.name.split("-")[0] for p in folder.iterdir()} if folder.is_dir() else set()
+        return {p.name.split("-")[0] for p in folder.glob("*.npz") if not p.name.startswith("image-")}
+
+    def images() -> set[str]:
+        return {p.name.split("-")[1] for p in store.samples_cache.glob("image-*.npz")}
+
+    def image_hash(asset_id: str) -> str:
+        lecture = store.lecture(committed.id)
+        image = lecture.starting_image(lecture.asset(asset_id).starting_image_id)
+        return content_hash(store.media_path(image.path))
 
     def video_hash(asset_id: str) -> str:
         return content_hash(store.media_path(committed.asset(asset_id).path))
 
     first = workbench.selected
     assert workbench.session.samples.wait(60)
-    assert kept() == {video_hash(first)}
+    assert kept() == {video_hash(first)} and image_hash(first) in images()
     other = next(a.id for a in committed.videos if a.path and a.id != first and a.damage is None)
     workbench.table.vue_pick(other)  # the row click, as the browser sends it
     assert workbench.selected == other and workbench.session.samples.wait(60)
-    assert kept() == {video_hash(first), video_hash(other)}
+    assert kept() == {video_hash(first), video_hash(other)} and image_hash(other) in images()
