@@ -429,6 +429,7 @@ def _write_samples(file: Path, decoded: DecodedVideo) -> None:
 def _keep(file: Path, write: Callable[[Any], None]) -> None:
     """Write a cache file atomically (a reader sees the whole file or none); a read-only store or a full disk
     only costs the next reader the work the file would have saved."""
+    # ".<name>...tmp": a name the store's sweep of killed writers' leftovers knows (store.atomic.is_temp_name)
     temporary = file.with_name(f".{file.stem}.{os.getpid()}.{threading.get_native_id()}.tmp")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)

@@ -197,7 +197,7 @@ class LectureStore:
         if self.samples_cache.is_dir():
             stale = time.time() - STALE_CACHE_TEMP_S
             for entry in self.samples_cache.iterdir():
-                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                if is_temp_name(entry.name):
                     with contextlib.suppress(OSError):
                         if entry.stat().st_mtime < stale:
                             entry.unlink()
