@@ -211,9 +211,7 @@ def batch(
     renders = default_concurrency(where if executor is None else LOCAL_CLUSTER)
 
     async def run(pool) -> object:
-        return await run_batch(
-            store, request, concurrency=renders, registry=registry, measure=False, executor=pool
-        )
+        return await run_batch(store, request, concurrency=renders, registry=registry, executor=pool)
 
     if executor is not None:
         result = asyncio.run(run(executor))

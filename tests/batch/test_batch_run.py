@@ -12,6 +12,7 @@ from workbench.batch import BatchRequest, plan_batch, run_batch, select_segments
 from workbench.batch.cluster import LOCAL_CLUSTER, open_executor
 from workbench.batch.results import results_table
 from workbench.demo.builder import LEGACY_ASSET_ID
+from workbench.domain.jobs import JobStatus
 from workbench.domain.models import TakeStatus
 from workbench.errors import REGENERATE_STARTING_IMAGE, InvalidSettingError, UnknownFieldError
 from workbench.jobs.runner import Runner
@@ -87,6 +88,30 @@ async def test_one_failing_segment_fails_alone_and_a_rerun_skips_what_succeeded(
     assert set(again.results.dropna(subset=["take_id"])["take_id"]) == set(
         result.results.dropna(subset=["take_id"])["take_id"]
     )
+
+
+async def test_a_batch_groups_its_rederivable_writes_and_stores_all_of_them_before_it_returns(demo_store):
+    """Job states, measurements and events wait for company (``BATCH_LINGER_S``), so a batch appends far fewer
+    files than one per job and state; nothing is lost: when ``run_batch`` returns, the store has each job's last
+    state, each take's metrics (also in its row) and the journal."""
+    tables = demo_store.root / "tables"
+
+    def files(name: str) -> int:
+        return len(list((tables / name).glob("*.parquet")))
+
+    before = {name: files(name) for name in ("jobs", "metrics", "events")}
+    request = BatchRequest(overrides=SMALL, variants=[{"seed": 1}, {"seed": 2}])
+    result = await run_batch(demo_store, request, concurrency=2)
+    done = result.results[result.results["status"] == "pending"]
+    assert len(done) == 10
+    for row in done.to_dict("records"):
+        assert demo_store.job(row["job_id"]).status is JobStatus.AWAITING_REVIEW
+        stored = demo_store.take_metrics(row["take_id"])
+        assert stored is not None and stored.decoded_frames == row["decoded_frames"] == 12
+    assert len(demo_store.events(job_id=done["job_id"].iloc[-1])) >= 3  # queued, started … preview ready
+    added = {name: files(name) - count for name, count in before.items()}
+    assert added["metrics"] < len(done), added  # one append per take without the linger
+    assert added["jobs"] < len(result.results), added  # three states per job without it
 
 
 async def test_accept_passing_commits_the_first_passing_variant_only(demo_store):

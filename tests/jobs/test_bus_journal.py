@@ -92,3 +92,16 @@ def test_a_disk_failure_while_writing_one_by_one_keeps_only_what_was_not_written
     assert list(store.events(job_id="job-d")["message"]) == ["first"]
     bus.flush_now()
     assert list(store.events(job_id="job-d")["message"]) == ["first", "second", "third"]
+
+
+async def test_a_long_lifecycle_delay_groups_events_and_flush_does_not_wait_for_it(store, lecture) -> None:
+    bus = EventBus(store, lifecycle_delay_s=60.0)  # a batch's bus waits for company, not a minute here
+    bus.bind(asyncio.get_running_loop())
+    for job in ("job-a", "job-b", "job-c"):
+        bus.publish(Event(EventType.JOB_STARTED, job, "lec", "seg-1", "Started generating."))
+    await asyncio.sleep(0.1)
+    assert store.events().empty  # still waiting for company
+    async with asyncio.timeout(10):
+        await bus.flush()
+    assert list(store.events()["job_id"]) == ["job-a", "job-b", "job-c"]
+    assert len(list((store.root / "tables" / "events").glob("*.parquet"))) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 
 import pytest
 
@@ -67,6 +68,50 @@ def test_a_failed_write_reaches_every_caller_of_its_group_and_the_writer_goes_on
     assert store.job("job-b").status is JobStatus.QUEUED
     with pytest.raises(RuntimeError):
         writer.submit(_job("job-c"), durable=True)
+
+
+def _counting(store, groups: list[int]):
+    def save(records, durable):
+        groups.append(len(records))
+        store.save_jobs(records, durable=durable)
+
+    return save
+
+
+def test_a_lingering_writer_puts_states_that_come_close_together_in_one_file(store, lecture) -> None:
+    groups: list[int] = []
+    writer = GroupWriter(_counting(store, groups), "test-writer", linger_s=1.0)
+    try:
+        futures = []
+        for job_id in ("job-a", "job-b", "job-c"):
+            futures.append(writer.submit(_job(job_id), durable=False))
+            time.sleep(0.05)  # jobs that end a little apart, as a batch's do
+        for future in futures:
+            future.result(timeout=10)
+    finally:
+        writer.close()
+    assert groups == [3]
+    assert len(list((store.root / "tables" / "jobs").glob("*.parquet"))) == 1
+    assert {store.job(j).status for j in ("job-a", "job-b", "job-c")} == {JobStatus.QUEUED}
+
+
+@pytest.mark.parametrize("cut", ["durable row", "barrier", "close"])
+def test_a_durable_row_a_barrier_or_close_ends_the_linger_at_once(store, lecture, cut) -> None:
+    groups: list[int] = []
+    writer = GroupWriter(_counting(store, groups), "test-writer", linger_s=60.0)
+    start = time.monotonic()
+    try:
+        lingering = writer.submit(_job("job-a"), durable=False)
+        if cut == "durable row":
+            writer.submit(_job("job-b", JobStatus.FAILED), durable=True).result(timeout=10)
+        elif cut == "barrier":
+            writer.barrier().result(timeout=10)
+    finally:
+        writer.close()
+    assert lingering.done() and lingering.exception() is None
+    assert time.monotonic() - start < 30  # not the minute it would have lingered
+    assert groups == ([2] if cut == "durable row" else [1])
+    assert store.job("job-a").status is JobStatus.QUEUED
 
 
 def test_save_jobs_gives_each_state_of_a_job_the_next_revision(store, lecture) -> None:

@@ -128,7 +128,7 @@ async def run_image_item(
     except WorkbenchError as exc:
         return {**out, "status": "failed", "error": exc.message, "error_detail": exc.detail}
     tell("started", 0.0)
-    record = await handle.wait()
+    record = await handle.ended()  # the store gets its last state with other jobs' (Runner.written)
     out["job_id"] = record.id
     if record.status is not JobStatus.AWAITING_REVIEW:
         return job_failed(record, out)

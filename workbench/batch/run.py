@@ -31,12 +31,18 @@ from workbench.errors import WorkbenchError
 from workbench.generation.local.encoder import THROUGHPUT, ThreadingPlan
 from workbench.generation.registry import BackendRegistry
 from workbench.jobs.actions import accept_take, regenerate_video_segment
+from workbench.jobs.bus import EventBus
 from workbench.jobs.events import Event, EventType
-from workbench.jobs.metrics import metrics_columns
+from workbench.jobs.metrics import is_current, metrics_columns
 from workbench.jobs.runner import Runner
 from workbench.store import LectureStore
 
 __all__ = ["BatchResult", "ItemUpdate", "batch_registry", "run_batch"]
+
+#: How long a batch's re-derivable writes (job states, measurements, events) wait to share a file with other
+#: jobs' (see ``GroupWriter``): its jobs end a few at a time, and each append costs about a millisecond of the
+#: main process's CPU that the renders could use.
+BATCH_LINGER_S = 0.5
 
 #: Statuses of a batch item, in the order reports list them.
 ITEM_STATUSES = ("accepted", "pending", "skipped", "failed", "cancelled")
@@ -121,7 +127,11 @@ async def run_batch(
     batch_id = batch_id or new_id("batch")
     label = f"batch run of {started[:16].replace('T', ' ')} UTC"
     registry = registry or batch_registry(store.root)
-    runner = Runner(store, registry, executor=executor, max_concurrent=concurrency, label=label)
+    bus = EventBus(store, journal_delay_s=BATCH_LINGER_S, lifecycle_delay_s=BATCH_LINGER_S)
+    runner = Runner(
+        store, registry, executor=executor, max_concurrent=concurrency, label=label, bus=bus,
+        linger_s=BATCH_LINGER_S,
+    )  # fmt: skip
     try:
         plan = plan_batch(runner, request)
         total = len(plan)
@@ -214,7 +224,7 @@ async def _run_item(
 
     subscription = runner.bus.subscribe(on_event, job_id=handle.id)
     try:
-        record = await handle.wait()
+        record = await handle.ended()  # the batch reads the record; the store gets it with others (written)
     finally:
         subscription.close()
     out["job_id"] = record.id
@@ -229,8 +239,14 @@ async def _run_item(
         check_video, runner.store.media_path(take.path), take.settings, decode=full
     )
     out["checks"] = problems
-    if measure:  # off the loop, while other items render
-        out.update(await asyncio.to_thread(metrics_columns, runner.store, take))
+    if (
+        measure
+    ):  # what the job measured (the store may not have it yet), else off the loop, while others render
+        known = runner.measurement(take.id)
+        if known is not None and is_current(known):
+            out.update(known.to_dict())
+        else:
+            out.update(await asyncio.to_thread(metrics_columns, runner.store, take))
     await apply_policy(
         request.policy, problems, out, accept=accept, accept_take=lambda: accept_take(runner, take.id)
     )

@@ -61,10 +61,14 @@ class EventBus:
         *,
         progress_interval_s: float = 0.25,
         journal_delay_s: float = 0.25,
+        lifecycle_delay_s: float = LIFECYCLE_JOURNAL_DELAY_S,
     ) -> None:
         self.store = store
         self.progress_interval_s = progress_interval_s
         self.journal_delay_s = journal_delay_s
+        #: How long a lifecycle event waits to be journaled (a batch, which nobody watches event by event
+        #: from another session, waits as long as for progress: fewer appends).
+        self.lifecycle_delay_s = lifecycle_delay_s
         self.on_callback_error: Callable[[BaseException, Event], None] = self._log_callback_error
         self._subs: list[Subscription] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -81,6 +85,7 @@ class EventBus:
         self._journal_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._flush_task: asyncio.Task[None] | None = None
+        self._flush_sleeping = False  # the flush task waits for its delay (set and read on the loop only)
 
     # -- subscribing -----------------------------------------------------------------------------------------
 
@@ -194,19 +199,23 @@ class EventBus:
         if loop is None:
             self.flush_now()
         elif self._flush_task is None or self._flush_task.done():
-            delay = LIFECYCLE_JOURNAL_DELAY_S if event.type in LIFECYCLE_EVENTS else self.journal_delay_s
+            delay = self.lifecycle_delay_s if event.type in LIFECYCLE_EVENTS else self.journal_delay_s
             self._flush_task = loop.create_task(self._flush_later(delay))
 
     async def _flush_later(self, delay: float) -> None:
         """Write what waits, then again for whatever arrived meanwhile, until nothing is left."""
         while True:
-            await asyncio.sleep(delay)
+            self._flush_sleeping = True
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self._flush_sleeping = False
             await asyncio.get_running_loop().run_in_executor(None, self.flush_now)
             with self._journal_lock:
                 if not self._unjournaled:
                     return
                 lifecycle = any(e.type in LIFECYCLE_EVENTS for e in self._unjournaled)
-            delay = LIFECYCLE_JOURNAL_DELAY_S if lifecycle else self.journal_delay_s
+            delay = self.lifecycle_delay_s if lifecycle else self.journal_delay_s
 
     def flush_now(self) -> None:
         """Write every not-yet-journaled event to the store (blocking; one parquet file)."""
@@ -261,7 +270,11 @@ class EventBus:
         """Wait until every event published so far is journaled."""
         task = self._flush_task
         if task is not None and not task.done():
-            await asyncio.shield(task)
+            if self._flush_sleeping:  # waiting for company: no need to, everything goes now
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            else:  # writing: let it finish (its write comes before ours)
+                await asyncio.shield(task)
         await asyncio.get_running_loop().run_in_executor(None, self.flush_now)
 
     def history(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.domain.image_settings import ImageOverrides, ResolvedImageSettings
 from workbench.domain.jobs import JobRecord
+from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import ImageTake, Take
 from workbench.domain.settings import ResolvedSettings, VideoOverrides
 from workbench.generation.base import Progress
@@ -63,6 +64,8 @@ class JobPort(Protocol):
 
     def record_take_soon(self, take: Take | ImageTake) -> concurrent.futures.Future[None]: ...
 
+    async def record_metrics(self, take_id: str, metrics: TakeMetrics) -> None: ...
+
     def job_record(self, job_id: str) -> JobRecord: ...
 
 
@@ -101,6 +104,10 @@ class JobContext:
         The write goes on even if the awaiting job is cancelled; the future says whether it landed.
         """
         return asyncio.wrap_future(self._port.record_take_soon(take))
+
+    async def record_metrics(self, take: Take, metrics: TakeMetrics) -> None:
+        """Store the measurement of a take this job stored, grouped with other jobs' measurements."""
+        await self._port.record_metrics(take.id, metrics)
 
     async def record_provider_job(self, provider_job_id: str) -> None:
         """Journal a hosted model's job id durably, so a restarted kernel resumes it instead of paying again."""

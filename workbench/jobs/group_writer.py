@@ -5,6 +5,11 @@ behind each other's fsyncs, and a job waited 100-400 ms to journal a provider jo
 thread takes everything waiting at once and writes it as one file (group commit): the order is kept (later
 rows of the same job get higher revisions), a durable row makes its whole group durable, and each caller's
 future resolves once its row is on disk.
+
+A writer may also *linger* (``linger_s``): a group of re-derivable rows only (no durable row, no barrier)
+waits that long for company before it is written. A batch's jobs end a few at a time, so its job states and
+measurements then share a file instead of costing one append each; a durable row, a barrier or ``close``
+ends the wait at once.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -34,8 +40,11 @@ class _Write(Generic[T]):
 class GroupWriter(Generic[T]):
     """Records rows through ``save(rows, durable)`` on a single thread, grouping what waits."""
 
-    def __init__(self, save: Callable[[Sequence[T], bool], object], name: str) -> None:
+    def __init__(
+        self, save: Callable[[Sequence[T], bool], object], name: str, *, linger_s: float = 0.0
+    ) -> None:
         self._save = save
+        self.linger_s = linger_s
         self._queue: queue.SimpleQueue[_Write[T] | None] = queue.SimpleQueue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -66,12 +75,7 @@ class GroupWriter(Generic[T]):
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            group: list[_Write[T] | None] = [self._queue.get()]
-            while len(group) < MAX_GROUP:
-                try:
-                    group.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            group = self._gather()
             stopping = any(w is None for w in group)
             writes = [w for w in group if w is not None]
             records = [w.record for w in writes if w.record is not None]
@@ -86,3 +90,29 @@ class GroupWriter(Generic[T]):
                     w.done.set_result(None)
                 else:
                     w.done.set_exception(error)
+
+    def _gather(self) -> list[_Write[T] | None]:
+        """What waits now; when it is re-derivable rows only, and the writer lingers, what comes within
+        ``linger_s`` too."""
+        group: list[_Write[T] | None] = [self._queue.get()]
+        urgent = _urgent(group[0])
+        deadline = time.monotonic() + self.linger_s
+        while len(group) < MAX_GROUP:
+            try:
+                write = self._queue.get_nowait()
+            except queue.Empty:
+                wait = deadline - time.monotonic()
+                if urgent or wait <= 0:
+                    break
+                try:
+                    write = self._queue.get(timeout=wait)
+                except queue.Empty:
+                    break
+            group.append(write)
+            urgent = urgent or _urgent(write)
+        return group
+
+
+def _urgent(write: _Write[T] | None) -> bool:
+    """Whether a write ends a lingering group: a durable row, a barrier, or the stop (``None``)."""
+    return write is None or write.record is None or write.durable

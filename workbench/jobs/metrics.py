@@ -36,6 +36,7 @@ __all__ = [
     "SampleKeeper",
     "backfill_metrics",
     "committed_video_measurement",
+    "is_current",
     "live_measurement",
     "measure_new_take",
     "measure_stored_take",
@@ -118,7 +119,7 @@ async def measure_new_take(
     store = ctx.store
     if measured is not None:
         try:
-            await asyncio.to_thread(store.record_metrics, [(take.id, measured)])
+            await ctx.record_metrics(take, measured)
         except Exception as exc:
             log.warning("Could not record the metrics of take %s: %s", take.id, exc, exc_info=True)
             return None
@@ -132,7 +133,7 @@ async def measure_new_take(
         work = _measure(store, take, image_path, regions, committed)
         loop = asyncio.get_running_loop()
         metrics = await loop.run_in_executor(ctx.executor, work)
-        await asyncio.to_thread(store.record_metrics, [(take.id, metrics)])
+        await ctx.record_metrics(take, metrics)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
@@ -169,12 +170,17 @@ def measure_stored_take(store: LectureStore, take: Take) -> TakeMetrics:
     return metrics
 
 
+def is_current(metrics: TakeMetrics | None) -> bool:
+    """Whether ``metrics`` were measured at the current ``METRICS_VERSION`` (else they are measured again)."""
+    return metrics is not None and metrics.metrics_version >= METRICS_VERSION
+
+
 def metrics_columns(store: LectureStore, take: Take) -> dict[str, Any]:
     """``take``'s metrics as the contract's columns (:meth:`TakeMetrics.to_dict`): the store's when it measured
     the take at the current version (every new take is measured by its job), else measured now and recorded;
     ``{}`` when that fails (a report says "not measured", the failure is logged)."""
     stored = store.take_metrics(take.id)
-    if stored is not None and stored.metrics_version >= METRICS_VERSION:
+    if stored is not None and is_current(stored):
         return stored.to_dict()
     try:
         return measure_stored_take(store, take).to_dict()

@@ -29,6 +29,7 @@ from workbench.domain.clock import next_timestamp
 from workbench.domain.ids import new_id
 from workbench.domain.image_settings import ResolvedImageSettings
 from workbench.domain.jobs import JobRecord, JobStatus
+from workbench.domain.metrics import TakeMetrics
 from workbench.domain.models import ImageTake, Take
 from workbench.domain.retry import RetryPolicy
 from workbench.domain.settings import ResolvedSettings
@@ -51,7 +52,7 @@ log = logging.getLogger("workbench.jobs")
 def _log_write_failure(future: concurrent.futures.Future[Any]) -> None:
     error = future.exception()
     if error is not None:
-        log.error("Could not record a job state: %s", error, exc_info=error)
+        log.error("Could not record a job state or a take's measurement: %s", error, exc_info=error)
 
 
 class JobHandle:
@@ -99,9 +100,15 @@ class JobHandle:
 
     async def wait(self) -> JobRecord:
         """The job's record once generation ended (awaiting review, failed or cancelled) and is in the store."""
+        await self.ended()
+        await self.runner.written()
+        return self.record
+
+    async def ended(self) -> JobRecord:
+        """The job's record once generation ended; its last re-derivable state may still be on its way to the
+        store (a batch's runner lets such writes wait for company; :meth:`Runner.written` waits for them)."""
         if self.task is not None:
             await asyncio.shield(self.task)
-        await self.runner.written()
         return self.record
 
     def __await__(self) -> Generator[Any, None, JobRecord]:
@@ -132,6 +139,7 @@ class Runner:
         timeout_s: float | None = 900.0,
         bus: EventBus | None = None,
         label: str | None = None,
+        linger_s: float = 0.0,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
@@ -149,12 +157,21 @@ class Runner:
         self.retry = retry or RetryPolicy()
         self.timeout_s = timeout_s
         self.bus = bus or EventBus(store)
-        # One thread writes job states, so they reach the store in the order they happened (grouped).
+        # One thread writes job states, so they reach the store in the order they happened (grouped). With
+        # ``linger_s`` (a batch), re-derivable states and measurements wait that long to share a file, and
+        # jobs do not wait for their measurements to be written (``written`` does, at the end).
+        self.linger_s = linger_s
         self._writer: GroupWriter[JobRecord] = GroupWriter(
-            lambda records, durable: store.save_jobs(records, durable=durable), "workbench-jobs"
+            lambda records, durable: store.save_jobs(records, durable=durable),
+            "workbench-jobs",
+            linger_s=linger_s,
         )
         # Takes are always durable (a preview may have cost money); grouped the same way under load.
         self._take_writer: GroupWriter[Take | ImageTake] = GroupWriter(_take_saver(store), "workbench-takes")
+        self._metrics_writer: GroupWriter[tuple[str, TakeMetrics]] = GroupWriter(
+            lambda measured, _durable: store.record_metrics(measured), "workbench-metrics", linger_s=linger_s
+        )
+        self._measured: dict[str, TakeMetrics] = {}  # take id → what its job measured (small; for the batch)
         self._handles: dict[str, JobHandle] = {}
         self._active_assets: dict[tuple[str, str], str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -256,8 +273,10 @@ class Runner:
         await self.shutdown()
 
     async def written(self) -> None:
-        """Wait until every job state recorded so far has reached the store."""
-        await asyncio.wrap_future(self._writer.barrier())
+        """Wait until every job state and measurement recorded so far has reached the store."""
+        await asyncio.gather(
+            asyncio.wrap_future(self._writer.barrier()), asyncio.wrap_future(self._metrics_writer.barrier())
+        )
 
     async def join(self) -> list[JobRecord]:
         """Wait until every submitted job has finished generating; returns their records."""
@@ -293,6 +312,7 @@ class Runner:
             self.executor.shutdown(wait=False, cancel_futures=True)
         self._writer.close()
         self._take_writer.close()
+        self._metrics_writer.close()
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
@@ -524,6 +544,21 @@ class Runner:
     def record_take_soon(self, take: Take | ImageTake) -> concurrent.futures.Future[None]:
         """Persist a new take durably, grouped with other jobs' takes; the future resolves once it is on disk."""
         return self._take_writer.submit(take, durable=True)
+
+    async def record_metrics(self, take_id: str, metrics: TakeMetrics) -> None:
+        """Store a stored take's measurement, grouped with other jobs' (re-derivable: not fsynced). Waits
+        until it is written, unless the runner lingers (a batch): then a failed write is logged, and
+        :meth:`written` waits for it."""
+        self._measured[take_id] = metrics
+        future = self._metrics_writer.submit((take_id, metrics), durable=False)
+        if self.linger_s:
+            future.add_done_callback(_log_write_failure)
+        else:
+            await asyncio.wrap_future(future)
+
+    def measurement(self, take_id: str) -> TakeMetrics | None:
+        """The measurement this runner's job recorded for ``take_id`` (the store may not have it yet)."""
+        return self._measured.get(take_id)
 
     # -- job state -------------------------------------------------------------------------------------------
 

@@ -252,13 +252,17 @@ def test_a_failing_frame_removes_partial_output(
     assert list(out_dir.iterdir()) == []
 
 
-def test_progress_reports_every_few_frames(slide_png: Callable[..., Path], out_dir: Path) -> None:
+@pytest.mark.parametrize(("interval_s", "expected"), [(0.0, list(range(1, 25))), (1e9, [1, 24])])
+def test_progress_reports_the_first_and_last_frame_and_by_time_between(
+    slide_png: Callable[..., Path], out_dir: Path, monkeypatch: pytest.MonkeyPatch, interval_s, expected
+) -> None:
+    monkeypatch.setattr(render_module, "PROGRESS_INTERVAL_S", interval_s)
     reports: list[Progress] = []
     render_video(slide_png(), out_dir / "v.mp4", make_settings(duration_s=1.0), progress=reports.append)
     fractions = [r.fraction for r in reports]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
-    frames = [r.frame for r in reports if r.frame]
-    assert frames[:4] == [6, 12, 18, 24] and all(r.total_frames == 24 for r in reports)
+    rendered = [r.frame for r in reports if r.message.startswith("Rendered frame")]
+    assert rendered == expected and all(r.total_frames == 24 for r in reports)
 
 
 def test_render_arguments_are_picklable(slide_png: Callable[..., Path], out_dir: Path) -> None:

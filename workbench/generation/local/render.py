@@ -54,8 +54,10 @@ __all__ = ["CancelFlag", "RenderReport", "lower_thread_priority", "partial_path_
 #: takes the CPU the renders leave idle; measured with batch_bench, a batch with measurements at the renders'
 #: priority (0) took longer than with them at 19.
 MEASURE_NICE = 19
-#: Frames between two progress reports (a quarter second at 24 fps).
-PROGRESS_EVERY = 6
+#: Seconds between two progress reports (the first and the last frame are always reported). By wall time, not frames: a
+#: render outruns playback many times over, and every report crosses to the event loop (from a worker process,
+#: through a pipe) to be thrown away by the bus's own quarter-second throttle.
+PROGRESS_INTERVAL_S = 0.1
 #: Frames the warping thread may run ahead of the encoder (each is one output-size I420 buffer).
 QUEUE_FRAMES = 8
 #: How far out of focus a rack focus puts the rest of the picture (Gaussian sigma, share of the image width).
@@ -265,6 +267,7 @@ def _encode(
     total = len(path.poses)
     width, height = path.output_size
     encode_s = wait_s = 0.0
+    reported = time.perf_counter()
     writer = H264Writer(target, width, height, round(path.fps), quality)
     if observer is not None:
         observer.begin(observer_nice)
@@ -281,7 +284,8 @@ def _encode(
             encode_s += time.perf_counter() - t1
             wait_s += t1 - t0
             done = index + 1
-            if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+            if progress is not None and (done in (1, total) or t1 - reported >= PROGRESS_INTERVAL_S):
+                reported = t1
                 _report(
                     progress, Progress(0.99 * done / total, f"Rendered frame {done} of {total}", done, total)
                 )
