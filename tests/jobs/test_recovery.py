@@ -182,3 +182,15 @@ async def test_recovery_runs_off_the_event_loop(store, lecture, monkeypatch) -> 
     assert (await handle.wait()).status is JobStatus.AWAITING_REVIEW  # the job waited for recovery, then ran
     await beat
     await runner.shutdown()
+
+
+def test_a_job_whose_take_was_stored_awaits_review_and_one_without_is_interrupted(store, lecture) -> None:
+    """The crash lost only the unsynced "awaiting review" of the first job (its take is stored); the second
+    never stored one. Other jobs' takes, older ones, change nothing."""
+    store.record_takes([_take(store, f"take-old-{i}", f"job-old-{i}") for i in range(3)])
+    store.save_job(_job("job-1", JobStatus.RUNNING))
+    store.save_job(_job("job-2", JobStatus.RUNNING))
+    store.record_takes([_take(store, "take-1", "job-1")])
+    report = recover_store(store)
+    assert (store.job("job-1").status, store.job("job-1").take_id) == (JobStatus.AWAITING_REVIEW, "take-1")
+    assert store.job("job-2").status is JobStatus.INTERRUPTED and report.interrupted == ("job-2",)

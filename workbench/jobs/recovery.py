@@ -61,6 +61,16 @@ class RecoveryReport:
     skipped: tuple[tuple[str, str], ...] = ()
 
 
+def _takes_of(store: LectureStore, job_ids: set[str]) -> dict[str, str]:
+    """The take each of ``job_ids`` stored (video or image), by job id: only those rows are turned into
+    Python values, so a store with a long history starts a runner as fast as a new one."""
+    found: dict[str, str] = {}
+    for frame in (store.takes(), store.image_takes()):
+        mine = frame[frame["job_id"].isin(job_ids)]
+        found.update(zip(mine["job_id"], mine["take_id"], strict=True))
+    return found
+
+
 def recover_store(
     store: LectureStore,
     bus: EventBus | None = None,
@@ -86,12 +96,9 @@ def recover_store(
 
     with store.writing():
         stale = _sweep_leases(store.root, own_runner)
-        takes_by_job = {
-            row["job_id"]: row["take_id"]
-            for frame in (store.takes(), store.image_takes())
-            for row in frame.to_dict("records")
-        }
-        for job in store.job_records(store.jobs(status=ACTIVE_JOB_STATUSES)):
+        active = store.job_records(store.jobs(status=ACTIVE_JOB_STATUSES))
+        takes_by_job = _takes_of(store, {job.id for job in active}) if active else {}
+        for job in active:
             if runner_is_alive(store.root, job.runner) or not writable(job.lecture_id):
                 continue
             take_id = takes_by_job.get(job.id)
