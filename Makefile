@@ -82,6 +82,7 @@ fuzz: venv
 
 bench: venv
 	@set -e; for script in benchmarks/*_bench.py; do echo "== $$script"; $(PY) $$script; done
+	@echo "== benchmarks/batch_bench.py --size demo"; $(PY) benchmarks/batch_bench.py --size demo
 
 clean:
 	rm -rf $(VENV) $(DEMO_STORE) .pytest_cache .ruff_cache .hypothesis test-artifacts *.egg-info

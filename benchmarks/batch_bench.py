@@ -85,6 +85,11 @@ from workbench.store import LectureStore
 
 SEGMENTS = 24
 OVERRIDES = {"duration_s": 3.0, "resolution": "640x360", "fps": 24}
+#: ``--size demo``: the demo lecture's own takes (4 s, 1280x720), fewer of them, and only the figures that
+#: compare the batch with its ideal, side-by-side work and machinery (the rest are the same at either size).
+DEMO_SIZE = {"duration_s": 4.0, "resolution": "1280x720", "fps": 24}
+DEMO_SEGMENTS = 12
+DEMO_RUNS = ("direct", "measured", "side_by_side", "batch", "copy", "copy_double")
 CORES = os.cpu_count() or 2
 
 
@@ -327,6 +332,64 @@ def _timed_machine(fn) -> tuple[float, float]:
     return wall, busy * wall
 
 
+def demo_size(rounds: int) -> dict[str, float]:
+    """The core figures at the demo lecture's own take size (see ``DEMO_SIZE``)."""
+    global OVERRIDES, SEGMENTS
+    OVERRIDES, SEGMENTS = DEMO_SIZE, DEMO_SEGMENTS
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in DEMO_RUNS}
+    workers_cpu, slowdowns = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(rounds):
+            root = Path(tmp) / str(n)
+            out, measured, by_hand = root / "direct", root / "measured", root / "side_by_side"
+            for folder in (out, measured, by_hand):
+                folder.mkdir(parents=True)
+            store, fresh = big_lecture(root / "work", SEGMENTS), big_lecture(root / "batch", SEGMENTS)
+            runs["direct"].append(_timed(lambda s=store, o=out: direct_renders(s, o)))
+            forget_references()
+            runs["measured"].append(_timed(lambda s=store, o=measured: direct_renders(s, o, measured=True)))
+            runs["side_by_side"].append(_timed_machine(lambda s=store, o=by_hand: side_by_side(s, o)))
+            runs["batch"].append(_timed_machine(lambda s=fresh: batch(s, workers_cpu=workers_cpu)))
+            slowdowns.append(machine_slowdown())
+            copy = BackendRegistry([CopyBackend(next(out.glob("*.mp4")))])
+            single, double = (
+                big_lecture(root / "copy", SEGMENTS),
+                big_lecture(root / "copy_double", 2 * SEGMENTS),
+            )
+            with measurement_off():
+                os.sync()
+                runs["copy"].append(
+                    _timed(lambda s=single, r=copy: batch(s, r, where=THREADS, measure=False))
+                )
+                os.sync()
+                runs["copy_double"].append(
+                    _timed(lambda s=double, r=copy: batch(s, r, where=THREADS, measure=False))
+                )
+    wall = {name: statistics.median(w for w, _ in samples) for name, samples in runs.items()}
+    cpu = {name: statistics.median(c for _, c in samples) for name, samples in runs.items()}
+    per_job = (wall["copy_double"] - wall["copy"]) / SEGMENTS
+    return {
+        "size": f"{SEGMENTS} x {DEMO_SIZE['duration_s']:g} s {DEMO_SIZE['resolution']}",
+        "rounds": rounds,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "render_s": round(wall["direct"] / SEGMENTS, 3),
+        "batch_s": round(wall["batch"], 2),
+        "cores_busy_batch": round(statistics.median(c / w for w, c in runs["batch"]), 2),
+        "wall_over_ideal": round(wall["batch"] / (cpu["measured"] / CORES), 3),
+        "wall_over_ideal_renders_only": round(wall["batch"] / (cpu["direct"] / CORES), 3),
+        "wall_over_workers_cpu": round(
+            statistics.median(w / (c / CORES) for (w, _), c in zip(runs["batch"], workers_cpu, strict=True)),
+            3,
+        ),
+        "side_by_side_over_ideal": round(wall["side_by_side"] / (cpu["measured"] / CORES), 3),
+        "batch_over_side_by_side": round(wall["batch"] / wall["side_by_side"], 3),
+        "machine_all_cores_slowdown": round(statistics.median(slowdowns), 3),
+        "machinery_ms_per_job": round(per_job * 1000, 1),
+        "machinery_pct_of_render": round(per_job / (wall["direct"] / SEGMENTS) * 100, 2),
+        "metrics_cpu_pct_of_render_cpu": round((cpu["measured"] / cpu["direct"] - 1) * 100, 1),
+    }
+
+
 def main(rounds: int) -> dict[str, float]:
     runs: dict[str, list[tuple[float, float]]] = {
         "direct": [], "measured": [], "batch": [], "threads": [], "interactive": [], "copy": [], "copy_double": [],
@@ -464,5 +527,13 @@ def main(rounds: int) -> dict[str, float]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--size", choices=("small", "demo"), default="small",
+        help="small: 24 takes of 3 s 640x360, every figure; demo: 12 of the demo's own 4 s 1280x720, the core ones",
+    )  # fmt: skip
+    args = parser.parse_args()
     os.environ.setdefault("WORKBENCH_USER", "bench")
-    report("batch", main(parser.parse_args().rounds))
+    if args.size == "demo":
+        report("batch_demo_size", demo_size(args.rounds))
+    else:
+        report("batch", main(args.rounds))
