@@ -127,6 +127,10 @@ async def test_accept_passing_commits_the_first_passing_variant_only(demo_store)
     for row in result.results[result.results["status"] == "accepted"].to_dict("records"):
         assert lecture.asset(row["asset_id"]).path == row["take_path"]
         assert lecture.asset(row["asset_id"]).seed == 1
+    # each job's state follows its take's decision, though a batch's "awaiting review" waited for company
+    expected = {"accepted": JobStatus.ACCEPTED, "pending": JobStatus.AWAITING_REVIEW}
+    for row in result.results.to_dict("records"):
+        assert demo_store.job(row["job_id"]).status is expected[row["status"]]
 
 
 def _frames(path) -> list[np.ndarray]:

@@ -109,7 +109,7 @@ def _commit_take(store: LectureStore, take_id: str) -> tuple[Take, Lecture]:
             take, status=TakeStatus.ACCEPTED, decided_at=next_timestamp(), decided_by=store.user
         )
         store.update_take(accepted, expect_status=TakeStatus.PENDING)
-        _set_job_status(store, take.job_id, JobStatus.ACCEPTED)
+        mirror_decision_on_job(store, take.job_id, JobStatus.ACCEPTED)
     return accepted, committed
 
 
@@ -120,11 +120,11 @@ def _reject(store: LectureStore, take_id: str) -> Take:
             take, status=TakeStatus.REJECTED, decided_at=next_timestamp(), decided_by=store.user
         )
         store.update_take(rejected, expect_status=TakeStatus.PENDING)
-        _set_job_status(store, take.job_id, JobStatus.REJECTED)
+        mirror_decision_on_job(store, take.job_id, JobStatus.REJECTED)
     return rejected
 
 
-def _set_job_status(store: LectureStore, job_id: str, status: JobStatus) -> None:
+def mirror_decision_on_job(store: LectureStore, job_id: str, status: JobStatus) -> None:
     """Mirror a take's decision on its job. Not fsynced to the folder: recovery re-derives it from the take."""
     try:
         job = store.job(job_id)
@@ -135,6 +135,8 @@ def _set_job_status(store: LectureStore, job_id: str, status: JobStatus) -> None
 
 async def accept_take(runner: Runner, take_id: str) -> Lecture:
     """Commit a pending take as the segment's video, then publish ``video-complete``; returns the lecture."""
+    # the job's last state first (a batch's waits for company), so "accepted" comes after it in the store
+    await runner.written()
     take, committed = await asyncio.to_thread(_commit_take, runner.store, take_id)
     asset = committed.asset(take.asset_id)
     runner.bus.publish(
@@ -149,7 +151,7 @@ async def accept_take(runner: Runner, take_id: str) -> Lecture:
                 "path": asset.path,
                 "updated_at": asset.updated_at,
                 "version": committed.version,
-                **_decided_by(runner),
+                **decided_by(runner),
             },
         )
     )
@@ -158,6 +160,7 @@ async def accept_take(runner: Runner, take_id: str) -> Lecture:
 
 async def reject_take(runner: Runner, take_id: str) -> Take:
     """Mark a pending take rejected (its file stays in history); the lecture is not touched."""
+    await runner.written()  # as in accept_take: "rejected" follows the job's last recorded state
     take = await asyncio.to_thread(_reject, runner.store, take_id)
     runner.bus.publish(
         Event(
@@ -166,13 +169,13 @@ async def reject_take(runner: Runner, take_id: str) -> Take:
             take.lecture_id,
             take.asset_id,
             "Rejected: the committed video is unchanged.",
-            {"take_id": take.id, **_decided_by(runner)},
+            {"take_id": take.id, **decided_by(runner)},
         )
     )
     return take
 
 
-def _decided_by(runner: Runner) -> dict[str, str]:
+def decided_by(runner: Runner) -> dict[str, str]:
     """Who decided, for sessions in other processes that tell their user what changed under them."""
     by = {"decided_by": runner.store.user}
     if runner.label:

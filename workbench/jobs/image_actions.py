@@ -24,7 +24,8 @@ from workbench.domain.jobs import JobStatus
 from workbench.domain.models import ImageTake, Lecture, Project, StartingImage, TakeStatus
 from workbench.domain.ownership import check_owner
 from workbench.domain.settings import resolve_video_settings
-from workbench.errors import InvalidSettingError, NotFoundError, TakeStateError
+from workbench.errors import InvalidSettingError, TakeStateError
+from workbench.jobs.actions import decided_by, mirror_decision_on_job
 from workbench.jobs.events import Event, EventType
 from workbench.jobs.runner import JobHandle, JobSpec, Runner
 from workbench.jobs.workflows.regenerate_image import KIND, NO_REFERENCE
@@ -134,7 +135,7 @@ def _commit(store: LectureStore, take_id: str) -> tuple[ImageTake, Lecture, Star
             take, status=TakeStatus.ACCEPTED, decided_at=next_timestamp(), decided_by=store.user
         )
         store.update_image_take(accepted, expect_status=TakeStatus.PENDING)
-        _set_job_status(store, take.job_id, JobStatus.ACCEPTED)
+        mirror_decision_on_job(store, take.job_id, JobStatus.ACCEPTED)
     return accepted, committed, committed_image
 
 
@@ -145,21 +146,13 @@ def _reject(store: LectureStore, take_id: str) -> ImageTake:
             take, status=TakeStatus.REJECTED, decided_at=next_timestamp(), decided_by=store.user
         )
         store.update_image_take(rejected, expect_status=TakeStatus.PENDING)
-        _set_job_status(store, take.job_id, JobStatus.REJECTED)
+        mirror_decision_on_job(store, take.job_id, JobStatus.REJECTED)
     return rejected
-
-
-def _set_job_status(store: LectureStore, job_id: str, status: JobStatus) -> None:
-    """Mirror a take's decision on its job (recovery re-derives it from the take if a crash loses it)."""
-    try:
-        job = store.job(job_id)
-    except NotFoundError:
-        return
-    store.save_job(replace(job, status=status, updated_at=next_timestamp(job.updated_at)), durable=False)
 
 
 async def accept_image_take(runner: Runner, take_id: str) -> Lecture:
     """Commit a pending image take as the segment's starting image, then publish ``image-complete``."""
+    await runner.written()  # the job's last state first, so "accepted" follows it (see accept_take)
     take, committed, image = await asyncio.to_thread(_commit, runner.store, take_id)
     sharing = [a.id for a in committed.videos if a.damage is None and a.starting_image_id == image.id]
     runner.bus.publish(
@@ -177,7 +170,7 @@ async def accept_image_take(runner: Runner, take_id: str) -> Lecture:
                 "updated_at": image.updated_at,
                 "version": committed.version,
                 "segments": sharing,
-                **_decided_by(runner),
+                **decided_by(runner),
             },
         )
     )
@@ -186,6 +179,7 @@ async def accept_image_take(runner: Runner, take_id: str) -> Lecture:
 
 async def reject_image_take(runner: Runner, take_id: str) -> ImageTake:
     """Mark a pending image take rejected (its file stays in history); the lecture is not touched."""
+    await runner.written()  # as in accept_image_take
     take = await asyncio.to_thread(_reject, runner.store, take_id)
     runner.bus.publish(
         Event(
@@ -194,17 +188,10 @@ async def reject_image_take(runner: Runner, take_id: str) -> ImageTake:
             take.lecture_id,
             take.asset_id,
             "Rejected: the committed starting image is unchanged.",
-            {"take_id": take.id, **_decided_by(runner)},
+            {"take_id": take.id, **decided_by(runner)},
         )
     )
     return take
-
-
-def _decided_by(runner: Runner) -> dict[str, str]:
-    by = {"decided_by": runner.store.user}
-    if runner.label:
-        by["source"] = runner.label
-    return by
 
 
 def pending_image_previews(
