@@ -68,6 +68,7 @@ def test_a_failed_write_reaches_every_caller_of_its_group_and_the_writer_goes_on
     assert store.job("job-b").status is JobStatus.QUEUED
     with pytest.raises(RuntimeError):
         writer.submit(_job("job-c"), durable=True)
+    writer.barrier().result(timeout=1)  # closing wrote everything: a decision after shutdown need not wait
 
 
 def _counting(store, groups: list[int]):

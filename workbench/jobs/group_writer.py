@@ -55,7 +55,13 @@ class GroupWriter(Generic[T]):
         return self._put(record, durable)
 
     def barrier(self) -> concurrent.futures.Future[None]:
-        """A future that resolves once every state submitted before it is written."""
+        """A future that resolves once every state submitted before it is written (at once when the writer is
+        closed: closing wrote everything)."""
+        if self._closed:
+            self._thread.join()
+            done: concurrent.futures.Future[None] = concurrent.futures.Future()
+            done.set_result(None)
+            return done
         return self._put(None, False)
 
     def close(self) -> None:
