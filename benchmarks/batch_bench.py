@@ -234,6 +234,26 @@ def batch(
         keep.append(result)
 
 
+def copy_batch(store: LectureStore, copy: BackendRegistry) -> None:
+    """The stand-in model's batch: on threads (it never uses the executor), its rows without metrics (nothing
+    measured its takes)."""
+    batch(store, copy, where=THREADS, measure=False)
+
+
+def _medians(runs: dict[str, list[tuple[float, float]]]) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall seconds and median CPU seconds of each way of doing the work."""
+    wall = {name: statistics.median(w for w, _ in samples) for name, samples in runs.items()}
+    cpu = {name: statistics.median(c for _, c in samples) for name, samples in runs.items()}
+    return wall, cpu
+
+
+def _wall_over_workers_cpu(batches: list[tuple[float, float]], workers_cpu: list[float]) -> float:
+    """Median over rounds of a batch's wall ÷ (its worker processes' CPU ÷ cores)."""
+    return round(
+        statistics.median(w / (c / CORES) for (w, _), c in zip(batches, workers_cpu, strict=True)), 3
+    )
+
+
 def _processes_cpu(pool) -> float:
     """CPU seconds (user + system) the pool's worker processes have used so far (``/proc/<pid>/stat``)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -358,15 +378,10 @@ def demo_size(rounds: int) -> dict[str, float]:
             )
             with measurement_off():
                 os.sync()
-                runs["copy"].append(
-                    _timed(lambda s=single, r=copy: batch(s, r, where=THREADS, measure=False))
-                )
+                runs["copy"].append(_timed(lambda s=single, r=copy: copy_batch(s, r)))
                 os.sync()
-                runs["copy_double"].append(
-                    _timed(lambda s=double, r=copy: batch(s, r, where=THREADS, measure=False))
-                )
-    wall = {name: statistics.median(w for w, _ in samples) for name, samples in runs.items()}
-    cpu = {name: statistics.median(c for _, c in samples) for name, samples in runs.items()}
+                runs["copy_double"].append(_timed(lambda s=double, r=copy: copy_batch(s, r)))
+    wall, cpu = _medians(runs)
     per_job = (wall["copy_double"] - wall["copy"]) / SEGMENTS
     return {
         "size": f"{SEGMENTS} x {DEMO_SIZE['duration_s']:g} s {DEMO_SIZE['resolution']}",
@@ -377,10 +392,7 @@ def demo_size(rounds: int) -> dict[str, float]:
         "cores_busy_batch": round(statistics.median(c / w for w, c in runs["batch"]), 2),
         "wall_over_ideal": round(wall["batch"] / (cpu["measured"] / CORES), 3),
         "wall_over_ideal_renders_only": round(wall["batch"] / (cpu["direct"] / CORES), 3),
-        "wall_over_workers_cpu": round(
-            statistics.median(w / (c / CORES) for (w, _), c in zip(runs["batch"], workers_cpu, strict=True)),
-            3,
-        ),
+        "wall_over_workers_cpu": _wall_over_workers_cpu(runs["batch"], workers_cpu),
         "side_by_side_over_ideal": round(wall["side_by_side"] / (cpu["measured"] / CORES), 3),
         "batch_over_side_by_side": round(wall["batch"] / wall["side_by_side"], 3),
         "machine_all_cores_slowdown": round(statistics.median(slowdowns), 3),
@@ -442,20 +454,12 @@ def main(rounds: int) -> dict[str, float]:
             double = big_lecture(root / "copy_double", 2 * SEGMENTS)
             with measurement_off():
                 os.sync()  # the renders before left data to write: the batch's own fsyncs would flush it
-                runs["copy"].append(
-                    _timed(lambda s=stores["copy"], r=copy: batch(s, r, where=THREADS, measure=False))
-                )
+                runs["copy"].append(_timed(lambda s=stores["copy"], r=copy: copy_batch(s, r)))
                 os.sync()
-                runs["copy_double"].append(
-                    _timed(lambda s=double, r=copy: batch(s, r, where=THREADS, measure=False))
-                )
+                runs["copy_double"].append(_timed(lambda s=double, r=copy: copy_batch(s, r)))
                 with checks_off():
                     os.sync()
-                    runs["unchecked"].append(
-                        _timed(
-                            lambda s=stores["unchecked"], r=copy: batch(s, r, where=THREADS, measure=False)
-                        )
-                    )
+                    runs["unchecked"].append(_timed(lambda s=stores["unchecked"], r=copy: copy_batch(s, r)))
             # the report of the batch just run, and what measuring its takes cost (recorded by each job)
             result, output = kept[0], root / "report"
             write_results(results_table(result), output)
@@ -468,8 +472,7 @@ def main(rounds: int) -> dict[str, float]:
             metrics.append(statistics.mean(store.take_metrics(t.id).metrics_s for t in takes))
             checks.append(cli_check(stores["copy"].root))
     cluster.__exit__(None, None, None)
-    wall = {name: statistics.median(w for w, _ in samples) for name, samples in runs.items()}
-    cpu = {name: statistics.median(c for _, c in samples) for name, samples in runs.items()}
+    wall, cpu = _medians(runs)
     busy = {name: statistics.median(c / w for w, c in samples) for name, samples in runs.items()}
     render_s = wall["direct"] / SEGMENTS
     per_job = (wall["copy_double"] - wall["copy"]) / SEGMENTS  # what one more job adds: no fixed costs
@@ -495,10 +498,7 @@ def main(rounds: int) -> dict[str, float]:
         "wall_over_ideal": round(wall["batch"] / (cpu["measured"] / CORES), 3),
         "wall_over_ideal_renders_only": round(wall["batch"] / (cpu["direct"] / CORES), 3),
         "workers_cpu_s": round(statistics.median(workers_cpu), 2),
-        "wall_over_workers_cpu": round(
-            statistics.median(w / (c / CORES) for (w, _), c in zip(runs["batch"], workers_cpu, strict=True)),
-            3,
-        ),
+        "wall_over_workers_cpu": _wall_over_workers_cpu(runs["batch"], workers_cpu),
         "wall_over_ideal_threads": round(wall["threads"] / (cpu["measured"] / CORES), 3),
         "side_by_side_s": round(wall["side_by_side"], 2),
         "cores_busy_side_by_side": round(busy["side_by_side"], 2),

@@ -239,11 +239,10 @@ async def _run_item(
         check_video, runner.store.media_path(take.path), take.settings, decode=full
     )
     out["checks"] = problems
-    if (
-        measure
-    ):  # what the job measured (the store may not have it yet), else off the loop, while others render
+    if measure:
+        # what the job measured (the store may not have it yet); else the store's or measured now, off the loop
         known = runner.measurement(take.id)
-        if known is not None and is_current(known):
+        if is_current(known):
             out.update(known.to_dict())
         else:
             out.update(await asyncio.to_thread(metrics_columns, runner.store, take))

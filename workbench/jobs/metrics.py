@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import pandas as pd
 
@@ -170,7 +170,7 @@ def measure_stored_take(store: LectureStore, take: Take) -> TakeMetrics:
     return metrics
 
 
-def is_current(metrics: TakeMetrics | None) -> bool:
+def is_current(metrics: TakeMetrics | None) -> TypeGuard[TakeMetrics]:
     """Whether ``metrics`` were measured at the current ``METRICS_VERSION`` (else they are measured again)."""
     return metrics is not None and metrics.metrics_version >= METRICS_VERSION
 
@@ -180,7 +180,7 @@ def metrics_columns(store: LectureStore, take: Take) -> dict[str, Any]:
     the take at the current version (every new take is measured by its job), else measured now and recorded;
     ``{}`` when that fails (a report says "not measured", the failure is logged)."""
     stored = store.take_metrics(take.id)
-    if stored is not None and is_current(stored):
+    if is_current(stored):
         return stored.to_dict()
     try:
         return measure_stored_take(store, take).to_dict()

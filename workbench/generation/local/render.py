@@ -54,9 +54,9 @@ __all__ = ["CancelFlag", "RenderReport", "lower_thread_priority", "partial_path_
 #: takes the CPU the renders leave idle; measured with batch_bench, a batch with measurements at the renders'
 #: priority (0) took longer than with them at 19.
 MEASURE_NICE = 19
-#: Seconds between two progress reports (the first and the last frame are always reported). By wall time, not frames: a
-#: render outruns playback many times over, and every report crosses to the event loop (from a worker process,
-#: through a pipe) to be thrown away by the bus's own quarter-second throttle.
+#: Seconds between two progress reports (the first and the last frame are always reported). By wall time,
+#: not frames: a render outruns playback many times over, and every report crosses to the event loop (from a
+#: worker process, through a pipe) to be thrown away by the bus's own quarter-second throttle.
 PROGRESS_INTERVAL_S = 0.1
 #: Frames the warping thread may run ahead of the encoder (each is one output-size I420 buffer).
 QUEUE_FRAMES = 8
